@@ -1,0 +1,41 @@
+# Willay. `make run` and `make test` are all a fresh machine needs.
+GO ?= go
+PKGS := ./...
+
+.PHONY: run test check bench bench-go bench-load bench-import fuzz build
+
+## run: start the service on :8080 with an in-process Redis and demo data
+run:
+	$(GO) run ./cmd/willay serve
+
+## test: every test (against REDIS_URL when set, else an in-process Redis)
+test:
+	$(GO) test -count=1 $(PKGS)
+
+## check: formatting, vet, and the shipped flows
+check:
+	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || (gofmt -l $$(git ls-files '*.go'); exit 1)
+	$(GO) vet $(PKGS)
+	$(GO) run ./cmd/willay flows check
+
+## build: the binary in bin/
+build:
+	$(GO) build -o bin/willay ./cmd/willay
+
+## fuzz: a short run of every fuzz target
+fuzz:
+	$(GO) test -run=NONE -fuzz=FuzzParse -fuzztime=30s ./internal/ussd/africastalking
+	$(GO) test -run=NONE -fuzz=FuzzHandle -fuzztime=30s ./internal/engine
+	$(GO) test -run=NONE -fuzz=FuzzImport -fuzztime=30s ./internal/importer
+
+## bench: Go benchmarks, the USSD load command and the import benchmark
+bench: bench-go bench-load bench-import
+
+bench-go:
+	$(GO) test -run=NONE -bench=. -benchmem ./internal/engine ./internal/gsm
+
+bench-load:
+	$(GO) run ./cmd/willay load ussd
+
+bench-import:
+	$(GO) run ./cmd/willay load import --participants 1000000

@@ -1,0 +1,166 @@
+// Package app wires Willay together from its configuration: Redis (real or
+// in-process), flows and texts, the engine and the HTTP server. Commands
+// and tests build the service only through here.
+package app
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/alicebob/miniredis/v2"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/redis/go-redis/v9"
+
+	"github.com/willay-pe/willay/internal/config"
+	"github.com/willay-pe/willay/internal/demo"
+	"github.com/willay-pe/willay/internal/engine"
+	"github.com/willay-pe/willay/internal/flow"
+	"github.com/willay-pe/willay/internal/gsm"
+	"github.com/willay-pe/willay/internal/redisstore"
+	"github.com/willay-pe/willay/internal/server"
+	"github.com/willay-pe/willay/internal/ussd"
+	"github.com/willay-pe/willay/internal/ussd/africastalking"
+)
+
+// App is a running Willay.
+type App struct {
+	Config  config.Config
+	Handler http.Handler
+	Engine  *engine.Engine
+	Store   *redisstore.Store
+	Library *engine.Library
+	Redis   *redis.Client
+	Log     *slog.Logger
+	mini    *miniredis.Miniredis
+}
+
+// Now is the clock, replaceable in tests.
+type Now func() time.Time
+
+// New builds the service. It refuses to start on flows with errors.
+func New(ctx context.Context, cfg config.Config, log *slog.Logger, now Now) (*App, error) {
+	if now == nil {
+		now = time.Now
+	}
+	a := &App{Config: cfg, Log: log}
+	if err := a.connect(ctx); err != nil {
+		return nil, err
+	}
+	opts := redisstore.DefaultOptions()
+	opts.SessionTTL = cfg.SessionTTL
+	a.Store = redisstore.New(a.Redis, cfg.Prefix, opts, now)
+	b, err := a.loadChecked()
+	if err != nil {
+		a.Close()
+		return nil, err
+	}
+	a.Library = engine.NewLibrary(a.Store, b)
+	if err := a.Library.Publish(ctx, b); err != nil {
+		a.Close()
+		return nil, err
+	}
+	a.Engine = engine.New(engine.Config{
+		Store: a.Store, Library: a.Library, Actions: engine.Actions(), Screens: Screens(cfg),
+		Location: cfg.TZ, Now: now, PINKey: cfg.PINKey, Log: log,
+	})
+	if cfg.Demo {
+		if err := demo.Seed(ctx, a.Store, now().In(cfg.TZ)); err != nil {
+			a.Close()
+			return nil, err
+		}
+	}
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	a.Handler = server.New(server.Deps{
+		Engine: a.Engine, Gateways: []ussd.Gateway{africastalking.Gateway{}}, Storage: a.Store,
+		Log: log, Registry: reg, HopTimeout: cfg.HopTimeout,
+	})
+	return a, nil
+}
+
+// Screens is how texts are fitted, from the configuration.
+func Screens(cfg config.Config) engine.Screens {
+	return engine.Screens{Limits: gsm.Limits{GSM7: cfg.ScreenGSM7, UCS2: cfg.ScreenUCS2}, FoldAccents: cfg.FoldAccents}
+}
+
+// connect opens REDIS_URL, or an in-process Redis when it is empty. The
+// timeouts are short so that a Redis that went away costs a phone one
+// "busy" screen, not a hang.
+func (a *App) connect(ctx context.Context) error {
+	url := a.Config.RedisURL
+	if url == "" {
+		a.mini = miniredis.NewMiniRedis()
+		if err := a.mini.Start(); err != nil {
+			return fmt.Errorf("in-process redis: %w", err)
+		}
+		url = "redis://" + a.mini.Addr()
+	}
+	opt, err := redis.ParseURL(url)
+	if err != nil {
+		return fmt.Errorf("REDIS_URL: %w", err)
+	}
+	opt.DialTimeout, opt.ReadTimeout, opt.WriteTimeout = 500*time.Millisecond, 500*time.Millisecond, 500*time.Millisecond
+	opt.MaxRetries = 1
+	opt.ContextTimeoutEnabled = true
+	a.Redis = redis.NewClient(opt)
+	if err := a.Redis.Ping(ctx).Err(); err != nil {
+		a.Close()
+		return fmt.Errorf("redis at %s: %w", redactURL(url), err)
+	}
+	return nil
+}
+
+func redactURL(u string) string {
+	if at := strings.LastIndex(u, "@"); at > 0 {
+		if i := strings.Index(u, "://"); i > 0 {
+			return u[:i+3] + "***" + u[at:]
+		}
+	}
+	return u
+}
+
+// loadChecked loads flows and texts and refuses any with errors.
+func (a *App) loadChecked() (*engine.Bundle, error) {
+	b, err := engine.LoadDirs(a.Config.Flows, a.Config.Locales)
+	if err != nil {
+		return nil, err
+	}
+	var errs []string
+	for _, p := range engine.Check(b, engine.Actions(), Screens(a.Config)) {
+		if p.Severity == flow.Error {
+			errs = append(errs, p.String())
+		} else {
+			a.Log.Warn("flows check", "problem", p.String())
+		}
+	}
+	if len(errs) > 0 {
+		return nil, fmt.Errorf("flows have %d errors (run `willay flows check`):\n%s", len(errs), strings.Join(errs, "\n"))
+	}
+	return b, nil
+}
+
+// Reload reads flows and texts again; new sessions start on them, running
+// sessions finish on the version they began. Bad flows are refused and
+// the running version stays.
+func (a *App) Reload(ctx context.Context) error {
+	b, err := a.loadChecked()
+	if err != nil {
+		return err
+	}
+	return a.Library.Publish(ctx, b)
+}
+
+// Close releases Redis.
+func (a *App) Close() {
+	if a.Redis != nil {
+		_ = a.Redis.Close()
+	}
+	if a.mini != nil {
+		a.mini.Close()
+	}
+}

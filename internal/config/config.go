@@ -1,0 +1,97 @@
+// Package config owns the environment variables Willay reads. Every one is
+// documented in the README; nothing else configures the service.
+package config
+
+import (
+	"encoding/hex"
+	"fmt"
+	"os"
+	"strconv"
+	"time"
+)
+
+// Config is the whole configuration.
+type Config struct {
+	Port        string         // PORT
+	RedisURL    string         // REDIS_URL; empty: an in-process Redis (demo only)
+	Prefix      string         // WILLAY_REDIS_PREFIX
+	TZ          *time.Location // WILLAY_TZ
+	Flows       string         // WILLAY_FLOWS
+	Locales     string         // WILLAY_LOCALES
+	Demo        bool           // WILLAY_DEMO
+	SessionTTL  time.Duration  // WILLAY_SESSION_TTL
+	PINKey      []byte         // WILLAY_PIN_KEY (hex, or any string of 32+ bytes)
+	ScreenGSM7  int            // WILLAY_SCREEN_GSM7
+	ScreenUCS2  int            // WILLAY_SCREEN_UCS2
+	FoldAccents bool           // WILLAY_FOLD_ACCENTS
+	HopTimeout  time.Duration  // WILLAY_HOP_TIMEOUT
+	LogLevel    string         // WILLAY_LOG_LEVEL
+}
+
+// demoPINKey keys PINs only in demo mode, where data is made up.
+const demoPINKey = "willay-demo-pin-key-not-for-production-use"
+
+// FromEnv reads the configuration; getenv is os.Getenv outside tests.
+func FromEnv(getenv func(string) string) (Config, error) {
+	if getenv == nil {
+		getenv = os.Getenv
+	}
+	get := func(k, def string) string {
+		if v := getenv(k); v != "" {
+			return v
+		}
+		return def
+	}
+	c := Config{
+		Port: get("PORT", "8080"), RedisURL: getenv("REDIS_URL"), Prefix: get("WILLAY_REDIS_PREFIX", "willay:"),
+		Flows: get("WILLAY_FLOWS", "flows"), Locales: get("WILLAY_LOCALES", "locales"), LogLevel: get("WILLAY_LOG_LEVEL", "info"),
+	}
+	var err error
+	if c.TZ, err = time.LoadLocation(get("WILLAY_TZ", "America/Lima")); err != nil {
+		return c, fmt.Errorf("WILLAY_TZ: %w", err)
+	}
+	if c.Demo, err = strconv.ParseBool(get("WILLAY_DEMO", strconv.FormatBool(c.RedisURL == ""))); err != nil {
+		return c, fmt.Errorf("WILLAY_DEMO: %w", err)
+	}
+	if c.FoldAccents, err = strconv.ParseBool(get("WILLAY_FOLD_ACCENTS", "true")); err != nil {
+		return c, fmt.Errorf("WILLAY_FOLD_ACCENTS: %w", err)
+	}
+	for _, d := range []struct {
+		key string
+		def string
+		to  *time.Duration
+	}{{"WILLAY_SESSION_TTL", "180s", &c.SessionTTL}, {"WILLAY_HOP_TIMEOUT", "1500ms", &c.HopTimeout}} {
+		if *d.to, err = time.ParseDuration(get(d.key, d.def)); err != nil || *d.to <= 0 {
+			return c, fmt.Errorf("%s: want a duration like %s", d.key, d.def)
+		}
+	}
+	for _, n := range []struct {
+		key string
+		def int
+		to  *int
+	}{{"WILLAY_SCREEN_GSM7", 182, &c.ScreenGSM7}, {"WILLAY_SCREEN_UCS2", 80, &c.ScreenUCS2}} {
+		if *n.to, err = strconv.Atoi(get(n.key, strconv.Itoa(n.def))); err != nil || *n.to < 40 {
+			return c, fmt.Errorf("%s: want a number of characters of at least 40", n.key)
+		}
+	}
+	c.PINKey, err = pinKey(getenv("WILLAY_PIN_KEY"), c.Demo)
+	return c, err
+}
+
+// pinKey accepts 64 hex digits or any secret of at least 32 bytes. Demo
+// mode has a fixed key, so that `make run` needs no set-up.
+func pinKey(v string, demo bool) ([]byte, error) {
+	switch {
+	case v == "" && demo:
+		return []byte(demoPINKey), nil
+	case v == "":
+		return nil, fmt.Errorf("WILLAY_PIN_KEY is required outside demo mode: generate one with `openssl rand -hex 32`")
+	}
+	if b, err := hex.DecodeString(v); err == nil && len(b) >= 32 {
+		return b, nil
+	}
+	if len(v) < 32 {
+		return nil, fmt.Errorf("WILLAY_PIN_KEY is too short: use at least 32 random bytes (`openssl rand -hex 32`)")
+	}
+	return []byte(v), nil
+}

@@ -1,0 +1,181 @@
+package engine
+
+import (
+	"context"
+	"fmt"
+	"regexp"
+	"sort"
+	"strings"
+
+	"github.com/willay-pe/willay/internal/catalog"
+	"github.com/willay-pe/willay/internal/flow"
+	"github.com/willay-pe/willay/internal/gsm"
+	"github.com/willay-pe/willay/internal/program"
+)
+
+// Check validates a bundle as `willay flows check` does: the flows' graph,
+// then every text of every language: missing, unreviewed, placeholders,
+// characters outside GSM-7, and screens that do not fit.
+func Check(b *Bundle, actions map[string]Action, screens Screens) []flow.Problem {
+	ps := flow.Validate(b.Flows, Spec(actions), b.Catalog, catalog.Source)
+	c := &checker{b: b, actions: actions, screens: screens}
+	ps = append(ps, c.texts()...)
+	if !hasError(ps) {
+		ps = append(ps, c.screensFit()...)
+	}
+	return ps
+}
+
+func hasError(ps []flow.Problem) bool {
+	for _, p := range ps {
+		if p.Severity == flow.Error {
+			return true
+		}
+	}
+	return false
+}
+
+type checker struct {
+	b       *Bundle
+	actions map[string]Action
+	screens Screens
+}
+
+var placeholder = regexp.MustCompile(`{{\s*\.(\w+)\s*}}`)
+
+func placeholders(s string) string {
+	var out []string
+	for _, m := range placeholder.FindAllStringSubmatch(s, -1) {
+		out = append(out, m[1])
+	}
+	sort.Strings(out)
+	return strings.Join(out, ",")
+}
+
+// texts checks every message of every language against Spanish.
+func (c *checker) texts() []flow.Problem {
+	var ps []flow.Problem
+	cat := c.b.Catalog
+	drafts := map[string]int{}
+	for _, lang := range cat.Languages() {
+		file := cat.File(lang)
+		for _, id := range cat.IDs() {
+			p := flow.Problem{File: file, Message: id, Lang: lang}
+			switch cat.Status(lang, id) {
+			case catalog.Missing:
+				if isMacro(lang) {
+					p.Text = "missing translation: Spanish will be shown"
+					ps = append(ps, p)
+				}
+				continue
+			case catalog.Draft, catalog.Stale:
+				drafts[lang]++
+			}
+			src, m := cat.Message(catalog.Source, id), cat.Message(lang, id)
+			if got, want := placeholders(m.Other), placeholders(src.Other); got != want {
+				p.Text = fmt.Sprintf("placeholders {%s} differ from Spanish {%s}", got, want)
+				ps = append(ps, p)
+			}
+			for _, form := range []string{m.Zero, m.One, m.Two, m.Few, m.Many, m.Other} {
+				if bad := gsm.NonGSM7(c.screens.normalize(lang, form)); len(bad) > 0 {
+					p.Text = fmt.Sprintf("characters outside GSM-7 %q force UCS-2 (80-character screens): write them plainly", string(bad))
+					ps = append(ps, p)
+				}
+			}
+		}
+	}
+	for _, lang := range sortedLangs(drafts) {
+		ps = append(ps, flow.Problem{Severity: flow.Warning, File: cat.File(lang), Lang: lang,
+			Text: fmt.Sprintf("%d texts are unreviewed drafts or changed since review: willay locales export --missing --lang %s", drafts[lang], lang)})
+	}
+	return ps
+}
+
+// isMacro tells whether lang must have every text: Quechua varieties' own
+// files (quz.yaml) may hold only what differs from qu.yaml.
+func isMacro(lang string) bool { return catalog.Macrolanguage(lang) == lang }
+
+func sortedLangs(m map[string]int) []string {
+	var out []string
+	for k := range m {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
+}
+
+// screensFit renders every screen node in every language with sample data
+// and reports what cannot be shown: a text longer than a whole screen, an
+// END screen that needs pages, and menus or prompts that need pages.
+func (c *checker) screensFit() []flow.Problem {
+	var ps []flow.Problem
+	for _, lang := range c.b.Catalog.Languages() {
+		for _, name := range sortedFlows(c.b.Flows) {
+			f := c.b.Flows.Flows[name]
+			for _, id := range f.Order() {
+				n := f.Nodes[id]
+				if !n.Screen() && n.Type != flow.End {
+					continue
+				}
+				ps = append(ps, c.screen(lang, f, n)...)
+			}
+		}
+	}
+	return ps
+}
+
+func (c *checker) screen(lang string, f *flow.Flow, n *flow.Node) []flow.Problem {
+	r := c.sampleRun(lang, f, n)
+	var ps []flow.Problem
+	body, err := r.body()
+	if err != nil {
+		return []flow.Problem{{File: f.File, Node: n.ID, Lang: lang, Text: err.Error()}}
+	}
+	for _, line := range body {
+		if !c.screens.Limits.Fits(line) {
+			enc, size := gsm.Measure(line)
+			ps = append(ps, flow.Problem{File: f.File, Node: n.ID, Lang: lang,
+				Text: fmt.Sprintf("a text is %d characters in %s, over one screen (%d): %q", size, enc, c.screens.Limits.Max(enc), line)})
+		}
+		if strings.Contains(line, "<no value>") {
+			ps = append(ps, flow.Problem{File: f.File, Node: n.ID, Lang: lang, Text: fmt.Sprintf("a placeholder has no value: %q", line)})
+		}
+	}
+	pages, _ := r.pages()
+	if len(pages) > 1 && (n.Type != flow.Page || n.Type == flow.End) {
+		sev := flow.Warning
+		if n.Type == flow.End {
+			sev = flow.Error
+		}
+		enc, size := gsm.Measure(join(body, ""))
+		ps = append(ps, flow.Problem{Severity: sev, File: f.File, Node: n.ID, Lang: lang,
+			Text: fmt.Sprintf("screen needs %d pages (%d characters in %s, limit %d): shorten its texts", len(pages), size, enc, c.screens.Limits.Max(enc))})
+	}
+	return ps
+}
+
+// sampleRun stands a run on node n with sample data and no storage.
+func (c *checker) sampleRun(lang string, f *flow.Flow, n *flow.Node) *run {
+	samples := map[string]Action{}
+	for name, a := range c.actions {
+		sample := a.Sample
+		a.Run = func(context.Context, *Call) (Result, error) { return sample, nil }
+		samples[name] = a
+	}
+	e := &Engine{Config{Actions: samples, Screens: c.screens}}
+	p := &program.Person{Name: "Maximiliana", Lang: lang}
+	stack := []string{}
+	if n.ID != f.Start {
+		stack = []string{f.Start}
+	}
+	return &run{e: e, b: c.b, p: p, s: &Session{Flow: f.Name, Node: n.ID, Stack: stack, Vars: map[string]string{}}}
+}
+
+func sortedFlows(s *flow.Set) []string {
+	var out []string
+	for k := range s.Flows {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
+}

@@ -1,0 +1,112 @@
+package redisstore
+
+import (
+	"context"
+
+	"github.com/redis/go-redis/v9"
+
+	"github.com/willay-pe/willay/internal/importer"
+)
+
+// The import sink: every Apply is one pipeline per batch, and writes only
+// absolute values, so applying a batch twice changes nothing.
+
+var _ importer.Sink = (*Store)(nil)
+
+// KnownPhones implements importer.Sink.
+func (s *Store) KnownPhones(ctx context.Context, phones []string) ([]bool, error) {
+	return s.exist(ctx, phones, s.keys.Person)
+}
+
+// KnownGroups implements importer.Sink.
+func (s *Store) KnownGroups(ctx context.Context, groups []string) ([]bool, error) {
+	return s.exist(ctx, groups, s.keys.Members)
+}
+
+func (s *Store) exist(ctx context.Context, ids []string, key func(string) string) ([]bool, error) {
+	pipe := s.rdb.Pipeline()
+	cmds := make([]*redis.IntCmd, len(ids))
+	for i, id := range ids {
+		cmds[i] = pipe.Exists(ctx, key(id))
+	}
+	if len(ids) > 0 {
+		if _, err := pipe.Exec(ctx); err != nil {
+			return nil, err
+		}
+	}
+	out := make([]bool, len(ids))
+	for i, c := range cmds {
+		out[i] = c.Val() == 1
+	}
+	return out, nil
+}
+
+// ApplyParticipants implements importer.Sink. A participant whose group
+// changed leaves the old group's members.
+func (s *Store) ApplyParticipants(ctx context.Context, rows []importer.ParticipantRow) error {
+	return s.pipe(ctx, func(p redis.Pipeliner) {
+		for _, r := range rows {
+			args := []any{s.keys.Prefix, r.Phone, "name", r.Name, "lang", r.Language,
+				"comm", r.Community, "dist", r.District, "reg", r.Region, "grp", r.Group, "coach", r.Coach}
+			upsertParticipant.Run(ctx, p, []string{s.keys.Person(r.Phone), s.keys.Members(r.Group)}, args...)
+		}
+	})
+}
+
+// ApplyCoaches implements importer.Sink.
+func (s *Store) ApplyCoaches(ctx context.Context, rows []importer.CoachRow) error {
+	return s.pipe(ctx, func(p redis.Pipeliner) {
+		for _, r := range rows {
+			p.HSet(ctx, s.keys.Coach(r.Phone), "name", r.Name, "lang", r.Language, "g:"+r.Group, "1")
+		}
+	})
+}
+
+// ApplySavings implements importer.Sink.
+func (s *Store) ApplySavings(ctx context.Context, rows []importer.SavingsRow) error {
+	return s.pipe(ctx, func(p redis.Pipeliner) {
+		for _, r := range rows {
+			p.HSet(ctx, s.keys.Person(r.Phone), "sav", formatSavings(r.Cents, r.AsOf))
+		}
+	})
+}
+
+// ApplyEvents implements importer.Sink.
+func (s *Store) ApplyEvents(ctx context.Context, rows []importer.EventRow) error {
+	cutoff := s.now().Add(-s.opt.KeepEvents).Format("2006-01-02")
+	return s.pipe(ctx, func(p redis.Pipeliner) {
+		for _, r := range rows {
+			key := s.keys.Person(r.Phone)
+			if r.Group != "" {
+				key = s.keys.Group(r.Group)
+			}
+			upsertEvent.Run(ctx, p, []string{key}, eventField(r.Event.ID), encodeEvent(r.Event), cutoff)
+		}
+	})
+}
+
+func (s *Store) pipe(ctx context.Context, fill func(redis.Pipeliner)) error {
+	if err := loadScripts(ctx, s.rdb); err != nil {
+		return err
+	}
+	_, err := s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
+		fill(p)
+		return nil
+	})
+	return err
+}
+
+// loadScripts makes sure pipelined EVALSHAs find their scripts: Script.Run
+// falls back to EVAL only outside a pipeline.
+func loadScripts(ctx context.Context, rdb redis.UniversalClient) error {
+	for _, sc := range []*redis.Script{upsertParticipant, upsertEvent} {
+		if err := sc.Load(ctx, rdb).Err(); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func formatSavings(cents int64, asOf string) string {
+	return itoa(cents) + "|" + asOf
+}

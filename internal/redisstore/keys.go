@@ -1,0 +1,67 @@
+// Package redisstore keeps Willay's state in Redis: sessions, participants,
+// coaches, events, PIN attempts, call-back requests and flow versions. It
+// implements the interfaces of engine and importer.
+//
+// # Key layout
+//
+// Every key starts with the configured prefix P (WILLAY_REDIS_PREFIX,
+// default "willay:"). This table is the whole layout; nothing else is
+// written.
+//
+//	key                      type    TTL          written by
+//	P sess:{sessionId}       string  idle (180s)  engine Save: session JSON, last path and reply
+//	P p:{phone}              hash    none         import participants (name lang comm dist reg grp coach),
+//	                                              import savings (sav = "cents|YYYY-MM-DD"),
+//	                                              import visits/transfers (e:{id} = event, see below),
+//	                                              the person (ulang: own language choice; pin: keyed hash)
+//	P c:{phone}              hash    none         import coaches (name lang, g:{group} = "1" per group led); ulang as above
+//	P g:{group}              hash    none         import visits/transfers for a whole group (e:{id})
+//	P gm:{group}             set     none         import participants: member phones
+//	P pinfail:{phone}        string  lock window  pin verify script: wrong PINs in a row
+//	P pinlock:{phone}        string  30 min       pin verify script: savings locked while it exists
+//	P once:{key}             string  1 hour       side-effect scripts: the result of one hop's effect
+//	P cb:{coachPhone}        zset    none         callback script: "phone|unixms" scored by unix ms, last 100
+//	P cbday:{phone}:{yyyymmdd} string 48 hours    callback script: one request a day
+//	P flowset:{version}      string  30 days      serve: JSON of the flow and message files of a version
+//
+// An event value is its fields joined by \x1f: kind, date, time, place,
+// topic, program, cents. Hashes of a few dozen short fields stay in Redis's
+// compact listpack encoding, which keeps a participant with savings and a
+// few events well under 1 KiB.
+//
+// The hop-load script reads keys it derives from the participant's hash
+// (their group's events, their coach's name): one round trip per hop, at the
+// price of not running on Redis Cluster. Willay runs on one Redis (with a
+// replica or Sentinel for failover).
+package redisstore
+
+import "strings"
+
+// Keys builds key names under a prefix.
+type Keys struct{ Prefix string }
+
+func (k Keys) Session(id string) string   { return k.Prefix + "sess:" + id }
+func (k Keys) Person(phone string) string { return k.Prefix + "p:" + phone }
+func (k Keys) Coach(phone string) string  { return k.Prefix + "c:" + phone }
+func (k Keys) Group(g string) string      { return k.Prefix + "g:" + g }
+func (k Keys) Members(g string) string    { return k.Prefix + "gm:" + g }
+func (k Keys) PINFail(phone string) string {
+	return k.Prefix + "pinfail:" + phone
+}
+func (k Keys) PINLock(phone string) string { return k.Prefix + "pinlock:" + phone }
+func (k Keys) Once(key string) string      { return k.Prefix + "once:" + key }
+func (k Keys) Callbacks(coach string) string {
+	return k.Prefix + "cb:" + coach
+}
+func (k Keys) CallbackDay(phone, day string) string {
+	return k.Prefix + "cbday:" + phone + ":" + day
+}
+func (k Keys) FlowSet(version string) string { return k.Prefix + "flowset:" + version }
+
+// eventSep separates an event's fields in its hash value.
+const eventSep = "\x1f"
+
+// eventField is the hash field of an event.
+func eventField(id string) string { return "e:" + id }
+
+func isEventField(f string) bool { return strings.HasPrefix(f, "e:") }

@@ -1,0 +1,122 @@
+package redisstore
+
+import "github.com/redis/go-redis/v9"
+
+// loadHop reads everything one hop needs in one round trip.
+//
+// KEYS[1] session key, KEYS[2] participant hash, KEYS[3] coach hash,
+// KEYS[4] PIN lock key.
+// ARGV[1] key prefix, used to reach the participant's group hash and their
+// coach's hash, which are named inside KEYS[2].
+// Returns {session JSON or false, participant fields, coach fields,
+// lock PTTL in ms (<= 0: not locked), group fields, coach name or false}.
+var loadHop = redis.NewScript(`
+local sess = redis.call('GET', KEYS[1])
+local p = redis.call('HGETALL', KEYS[2])
+local c = redis.call('HGETALL', KEYS[3])
+local lock = redis.call('PTTL', KEYS[4])
+local g = {}
+local coachName = false
+if #p > 0 then
+  local grp = redis.call('HGET', KEYS[2], 'grp')
+  if grp then g = redis.call('HGETALL', ARGV[1] .. 'g:' .. grp) end
+  local coach = redis.call('HGET', KEYS[2], 'coach')
+  if coach then coachName = redis.call('HGET', ARGV[1] .. 'c:' .. coach, 'name') end
+end
+return {sess, p, c, lock, g, coachName}
+`)
+
+// verifyPIN checks a PIN attempt, counts failures and locks after too many,
+// once per hop.
+//
+// KEYS[1] participant hash, KEYS[2] failure counter, KEYS[3] lock key,
+// KEYS[4] once key of this hop.
+// ARGV[1] keyed hash of the attempt, ARGV[2] tries before the lock,
+// ARGV[3] lock (and failure window) in ms, ARGV[4] once TTL in ms.
+// Returns {status, tries left, lock ms}: status 1 right, 0 wrong, -1 locked.
+var verifyPIN = redis.NewScript(`
+local done = redis.call('GET', KEYS[4])
+if done then return cjson.decode(done) end
+local res
+local lock = redis.call('PTTL', KEYS[3])
+if lock > 0 then
+  res = {-1, 0, lock}
+elseif redis.call('HGET', KEYS[1], 'pin') == ARGV[1] then
+  redis.call('DEL', KEYS[2])
+  res = {1, tonumber(ARGV[2]), 0}
+else
+  local n = redis.call('INCR', KEYS[2])
+  redis.call('PEXPIRE', KEYS[2], ARGV[3])
+  if n >= tonumber(ARGV[2]) then
+    redis.call('SET', KEYS[3], '1', 'PX', ARGV[3])
+    redis.call('DEL', KEYS[2])
+    res = {-1, 0, tonumber(ARGV[3])}
+  else
+    res = {0, tonumber(ARGV[2]) - n, 0}
+  end
+end
+redis.call('SET', KEYS[4], cjson.encode(res), 'PX', ARGV[4])
+return res
+`)
+
+// requestCallback records a call-back request unless the participant
+// already asked today, once per hop.
+//
+// KEYS[1] the participant's request-of-the-day key, KEYS[2] the coach's
+// request list, KEYS[3] once key of this hop.
+// ARGV[1] list member ("phone|unixms"), ARGV[2] score (unix ms),
+// ARGV[3] day key TTL in ms, ARGV[4] how many requests a coach list keeps,
+// ARGV[5] once TTL in ms.
+// Returns 1 when recorded, 0 when already asked today.
+var requestCallback = redis.NewScript(`
+local done = redis.call('GET', KEYS[3])
+if done then return tonumber(done) end
+local res = 0
+if redis.call('SET', KEYS[1], ARGV[1], 'NX', 'PX', ARGV[3]) then
+  redis.call('ZADD', KEYS[2], ARGV[2], ARGV[1])
+  redis.call('ZREMRANGEBYRANK', KEYS[2], 0, -tonumber(ARGV[4]) - 1)
+  res = 1
+end
+redis.call('SET', KEYS[3], res, 'PX', ARGV[5])
+return res
+`)
+
+// upsertParticipant writes a participant's imported fields and moves them
+// between group member sets.
+//
+// KEYS[1] participant hash, KEYS[2] new group's member set.
+// ARGV[1] prefix, ARGV[2] phone, ARGV[3..] field/value pairs (grp among them).
+// Returns 1.
+var upsertParticipant = redis.NewScript(`
+local old = redis.call('HGET', KEYS[1], 'grp')
+local new
+for i = 3, #ARGV, 2 do if ARGV[i] == 'grp' then new = ARGV[i+1] end end
+if old and old ~= new then redis.call('SREM', ARGV[1] .. 'gm:' .. old, ARGV[2]) end
+redis.call('HSET', KEYS[1], unpack(ARGV, 3))
+redis.call('SADD', KEYS[2], ARGV[2])
+return 1
+`)
+
+// upsertEvent writes one event into a participant's or group's hash and
+// drops that hash's events older than a cutoff, so hashes do not grow
+// with the years.
+//
+// KEYS[1] participant or group hash.
+// ARGV[1] event field, ARGV[2] event value, ARGV[3] cutoff date YYYY-MM-DD.
+// Returns the number of old events dropped.
+var upsertEvent = redis.NewScript(`
+redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])
+local dropped = 0
+local all = redis.call('HGETALL', KEYS[1])
+for i = 1, #all, 2 do
+  if string.sub(all[i], 1, 2) == 'e:' then
+    local sep = string.find(all[i+1], '\31', 1, true)
+    local date = sep and string.sub(all[i+1], sep + 1, sep + 10) or ''
+    if date < ARGV[3] then
+      redis.call('HDEL', KEYS[1], all[i])
+      dropped = dropped + 1
+    end
+  end
+end
+return dropped
+`)

@@ -1,0 +1,296 @@
+package redisstore
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+
+	"github.com/willay-pe/willay/internal/engine"
+	"github.com/willay-pe/willay/internal/program"
+)
+
+// Options are the tunable lifetimes.
+type Options struct {
+	SessionTTL  time.Duration // idle time before a session expires
+	PINTries    int           // wrong PINs before the lock
+	PINLock     time.Duration
+	OnceTTL     time.Duration // how long a hop's side effect is remembered
+	SnapshotTTL time.Duration
+	KeepEvents  time.Duration // events older than this are dropped on import
+}
+
+// DefaultOptions are the numbers.
+func DefaultOptions() Options {
+	return Options{SessionTTL: 180 * time.Second, PINTries: 3, PINLock: 30 * time.Minute,
+		OnceTTL: time.Hour, SnapshotTTL: 30 * 24 * time.Hour, KeepEvents: 60 * 24 * time.Hour}
+}
+
+// Store is Willay's Redis.
+type Store struct {
+	rdb  redis.UniversalClient
+	keys Keys
+	opt  Options
+	now  func() time.Time
+}
+
+// New wraps a client. now is the clock used for event pruning.
+func New(rdb redis.UniversalClient, prefix string, opt Options, now func() time.Time) *Store {
+	if now == nil {
+		now = time.Now
+	}
+	return &Store{rdb: rdb, keys: Keys{Prefix: prefix}, opt: opt, now: now}
+}
+
+// Keys exposes the layout, for tests and tools.
+func (s *Store) Keys() Keys { return s.keys }
+
+// Ping tells whether Redis answers.
+func (s *Store) Ping(ctx context.Context) error { return s.rdb.Ping(ctx).Err() }
+
+// Load implements engine.Store in one round trip.
+func (s *Store) Load(ctx context.Context, sessionID, phone string) (*engine.Session, *program.Person, error) {
+	keys := []string{s.keys.Session(sessionID), s.keys.Person(phone), s.keys.Coach(phone), s.keys.PINLock(phone)}
+	raw, err := loadHop.Run(ctx, s.rdb, keys, s.keys.Prefix).Slice()
+	if err != nil {
+		return nil, nil, err
+	}
+	if len(raw) != 6 {
+		return nil, nil, fmt.Errorf("hop load: %d values, want 6", len(raw))
+	}
+	var sess *engine.Session
+	if js, ok := raw[0].(string); ok {
+		sess = &engine.Session{}
+		if err := json.Unmarshal([]byte(js), sess); err != nil {
+			return nil, nil, fmt.Errorf("session %s: %w", sessionID, err)
+		}
+	}
+	p := &program.Person{Phone: phone}
+	if c := pairs(raw[2]); len(c) > 0 {
+		fillCoach(p, c)
+	} else if f := pairs(raw[1]); len(f) > 0 {
+		if err := fillParticipant(p, f, pairs(raw[4])); err != nil {
+			return nil, nil, err
+		}
+		if name, ok := raw[5].(string); ok {
+			p.CoachName = name
+		}
+		if ms, ok := raw[3].(int64); ok && ms > 0 {
+			p.LockedFor = time.Duration(ms) * time.Millisecond
+		}
+	}
+	return sess, p, nil
+}
+
+// pairs turns an HGETALL reply into a map.
+func pairs(v any) map[string]string {
+	list, _ := v.([]any)
+	m := make(map[string]string, len(list)/2)
+	for i := 0; i+1 < len(list); i += 2 {
+		k, _ := list[i].(string)
+		val, _ := list[i+1].(string)
+		m[k] = val
+	}
+	return m
+}
+
+func language(f map[string]string) string {
+	if l := f["ulang"]; l != "" {
+		return l
+	}
+	return f["lang"]
+}
+
+func fillCoach(p *program.Person, f map[string]string) {
+	p.Role, p.Name, p.Lang = program.Coach, f["name"], language(f)
+	for k := range f {
+		if g, ok := strings.CutPrefix(k, "g:"); ok {
+			p.Groups = append(p.Groups, g)
+		}
+	}
+}
+
+func fillParticipant(p *program.Person, f, group map[string]string) error {
+	p.Role, p.Name, p.Lang = program.Participant, f["name"], language(f)
+	p.Community, p.District, p.Region = f["comm"], f["dist"], f["reg"]
+	p.Group, p.Coach, p.PINSet = f["grp"], f["coach"], f["pin"] != ""
+	if sv := f["sav"]; sv != "" {
+		cents, asOf, _ := strings.Cut(sv, "|")
+		n, err := strconv.ParseInt(cents, 10, 64)
+		if err != nil {
+			return fmt.Errorf("participant %s: savings %q: %w", p.Phone, sv, err)
+		}
+		p.Savings = &program.Savings{Cents: n, AsOf: asOf}
+	}
+	p.Events = append(events(f, ""), events(group, p.Group)...)
+	return nil
+}
+
+// events decodes the e:{id} fields of a hash.
+func events(f map[string]string, group string) []program.Event {
+	var out []program.Event
+	for k, v := range f {
+		if !isEventField(k) {
+			continue
+		}
+		if e, ok := decodeEvent(k[2:], v); ok {
+			e.Group = group
+			out = append(out, e)
+		}
+	}
+	return out
+}
+
+func encodeEvent(e program.Event) string {
+	return strings.Join([]string{e.Kind, e.Date, e.Time, e.Place, e.Topic, e.Program, strconv.FormatInt(e.Cents, 10)}, eventSep)
+}
+
+func decodeEvent(id, v string) (program.Event, bool) {
+	f := strings.Split(v, eventSep)
+	if len(f) != 7 {
+		return program.Event{}, false
+	}
+	cents, _ := strconv.ParseInt(f[6], 10, 64)
+	return program.Event{ID: id, Kind: f[0], Date: f[1], Time: f[2], Place: f[3], Topic: f[4], Program: f[5], Cents: cents}, true
+}
+
+// Save implements engine.Store: the session lives for the idle time.
+func (s *Store) Save(ctx context.Context, sess *engine.Session) error {
+	js, err := json.Marshal(sess)
+	if err != nil {
+		return err
+	}
+	return s.rdb.Set(ctx, s.keys.Session(sess.ID), js, s.opt.SessionTTL).Err()
+}
+
+// SetPIN stores a keyed hash of a new PIN and forgets past failures.
+func (s *Store) SetPIN(ctx context.Context, phone, hash string) error {
+	_, err := s.rdb.TxPipelined(ctx, func(p redis.Pipeliner) error {
+		p.HSet(ctx, s.keys.Person(phone), "pin", hash)
+		p.Del(ctx, s.keys.PINFail(phone))
+		return nil
+	})
+	return err
+}
+
+// VerifyPIN implements engine.Effects.
+func (s *Store) VerifyPIN(ctx context.Context, phone, hash, once string) (engine.PINCheck, error) {
+	keys := []string{s.keys.Person(phone), s.keys.PINFail(phone), s.keys.PINLock(phone), s.keys.Once(once)}
+	res, err := verifyPIN.Run(ctx, s.rdb, keys, hash, s.opt.PINTries, s.opt.PINLock.Milliseconds(), s.opt.OnceTTL.Milliseconds()).Int64Slice()
+	if err != nil {
+		return engine.PINCheck{}, err
+	}
+	if len(res) != 3 {
+		return engine.PINCheck{}, errors.New("pin verify: malformed reply")
+	}
+	return engine.PINCheck{OK: res[0] == 1, Left: int(res[1]), LockedFor: time.Duration(res[2]) * time.Millisecond}, nil
+}
+
+// RequestCallback implements engine.Effects: one request a day per
+// participant, in the participant's local day.
+func (s *Store) RequestCallback(ctx context.Context, p *program.Person, at time.Time, once string) (bool, error) {
+	member := p.Phone + "|" + strconv.FormatInt(at.UnixMilli(), 10)
+	keys := []string{s.keys.CallbackDay(p.Phone, at.Format("20060102")), s.keys.Callbacks(p.Coach), s.keys.Once(once)}
+	n, err := requestCallback.Run(ctx, s.rdb, keys, member, at.UnixMilli(), (48 * time.Hour).Milliseconds(), 100, s.opt.OnceTTL.Milliseconds()).Int()
+	return n == 1, err
+}
+
+// SetLanguage records the person's own choice, which imports do not undo.
+func (s *Store) SetLanguage(ctx context.Context, p *program.Person, lang string) error {
+	key := s.keys.Person(p.Phone)
+	if p.Role == program.Coach {
+		key = s.keys.Coach(p.Phone)
+	}
+	return s.rdb.HSet(ctx, key, "ulang", lang).Err()
+}
+
+// CoachAgenda implements engine.Effects: the groups' events and each
+// member's own visits, in two round trips.
+func (s *Store) CoachAgenda(ctx context.Context, groups []string) ([]program.Event, error) {
+	pipe := s.rdb.Pipeline()
+	gev := make([]*redis.MapStringStringCmd, len(groups))
+	mem := make([]*redis.StringSliceCmd, len(groups))
+	for i, g := range groups {
+		gev[i] = pipe.HGetAll(ctx, s.keys.Group(g))
+		mem[i] = pipe.SMembers(ctx, s.keys.Members(g))
+	}
+	if _, err := pipe.Exec(ctx); err != nil {
+		return nil, err
+	}
+	var out []program.Event
+	var phones []string
+	for i, g := range groups {
+		out = append(out, events(gev[i].Val(), g)...)
+		phones = append(phones, mem[i].Val()...)
+	}
+	pipe = s.rdb.Pipeline()
+	pev := make([]*redis.MapStringStringCmd, len(phones))
+	for i, ph := range phones {
+		pev[i] = pipe.HGetAll(ctx, s.keys.Person(ph))
+	}
+	if len(phones) > 0 {
+		if _, err := pipe.Exec(ctx); err != nil {
+			return nil, err
+		}
+	}
+	for i := range phones {
+		f := pev[i].Val()
+		for _, e := range events(f, "") {
+			e.Who = f["name"]
+			out = append(out, e)
+		}
+	}
+	return out, nil
+}
+
+// Callbacks implements engine.Effects: the newest requests first.
+func (s *Store) Callbacks(ctx context.Context, coach string) ([]program.Callback, error) {
+	members, err := s.rdb.ZRevRange(ctx, s.keys.Callbacks(coach), 0, 49).Result()
+	if err != nil {
+		return nil, err
+	}
+	pipe := s.rdb.Pipeline()
+	names := make([]*redis.StringCmd, len(members))
+	out := make([]program.Callback, len(members))
+	for i, m := range members {
+		phone, ms, _ := strings.Cut(m, "|")
+		n, _ := strconv.ParseInt(ms, 10, 64)
+		out[i] = program.Callback{Phone: phone, At: time.UnixMilli(n)}
+		names[i] = pipe.HGet(ctx, s.keys.Person(phone), "name")
+	}
+	if len(members) > 0 {
+		if _, err := pipe.Exec(ctx); err != nil && err != redis.Nil {
+			return nil, err
+		}
+	}
+	for i := range out {
+		out[i].Name = names[i].Val()
+	}
+	return out, nil
+}
+
+// SaveSnapshot implements engine.Snapshots.
+func (s *Store) SaveSnapshot(ctx context.Context, version string, files map[string][]byte) error {
+	js, err := json.Marshal(files)
+	if err != nil {
+		return err
+	}
+	return s.rdb.Set(ctx, s.keys.FlowSet(version), js, s.opt.SnapshotTTL).Err()
+}
+
+// LoadSnapshot implements engine.Snapshots.
+func (s *Store) LoadSnapshot(ctx context.Context, version string) (map[string][]byte, error) {
+	js, err := s.rdb.Get(ctx, s.keys.FlowSet(version)).Bytes()
+	if err != nil {
+		return nil, fmt.Errorf("flows version %s: %w", version, err)
+	}
+	files := map[string][]byte{}
+	return files, json.Unmarshal(js, &files)
+}
+
+func itoa(n int64) string { return strconv.FormatInt(n, 10) }

@@ -1,0 +1,15 @@
+package server
+
+import (
+	"github.com/gin-gonic/gin"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+)
+
+// routes is every endpoint at a glance.
+func routes(r *gin.Engine, d Deps, m *metrics) {
+	r.GET("/healthz", healthz(d))
+	r.GET("/metrics", gin.WrapH(promhttp.HandlerFor(d.Registry, promhttp.HandlerOpts{})))
+	for _, gw := range d.Gateways {
+		r.POST("/ussd/"+gw.Name(), handleHop(d, gw, m))
+	}
+}
