@@ -1,6 +1,7 @@
 package app
 
 import (
+	"bytes"
 	"context"
 	"flag"
 	"io"
@@ -11,6 +12,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -46,6 +48,25 @@ type testEnv struct {
 	app   *App
 	srv   *httptest.Server
 	clock *clock
+	logs  *syncBuffer
+}
+
+// syncBuffer collects logs from concurrent handlers.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
 }
 
 func testConfig(t *testing.T, r *testredis.Redis, flows, locales string) config.Config {
@@ -80,7 +101,7 @@ func start(t *testing.T) *testEnv {
 
 func startOn(t *testing.T, r *testredis.Redis, cfg config.Config) *testEnv {
 	t.Helper()
-	e := &testEnv{t: t, redis: r, cfg: cfg, clock: &clock{t: testNow}}
+	e := &testEnv{t: t, redis: r, cfg: cfg, clock: &clock{t: testNow}, logs: &syncBuffer{}}
 	e.boot()
 	return e
 }
@@ -92,7 +113,7 @@ func (e *testEnv) boot() {
 		e.srv.Close()
 		e.app.Close()
 	}
-	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	log := slog.New(slog.NewJSONHandler(e.logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	a, err := New(context.Background(), e.cfg, log, e.clock.Now)
 	if err != nil {
 		e.t.Fatal(err)
