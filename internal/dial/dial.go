@@ -67,12 +67,13 @@ func (p *Phone) Hop(ctx context.Context, input string, first bool) (Screen, erro
 	}
 	s := string(body)
 	switch {
+	case resp.StatusCode != http.StatusOK:
 	case strings.HasPrefix(s, "CON "):
 		return Screen{Text: s[4:]}, nil
 	case strings.HasPrefix(s, "END "):
 		return Screen{Text: s[4:], End: true}, nil
 	}
-	return Screen{}, fmt.Errorf("gateway would drop this session: HTTP %d, body %q", resp.StatusCode, s)
+	return Screen{}, fmt.Errorf("a gateway would drop this session: HTTP %d, body %q", resp.StatusCode, s)
 }
 
 // Run dials, shows each screen on out and reads answers from in until the
