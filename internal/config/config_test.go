@@ -1,0 +1,47 @@
+package config
+
+import (
+	"strings"
+	"testing"
+	"time"
+)
+
+func env(m map[string]string) func(string) string { return func(k string) string { return m[k] } }
+
+func TestFromEnv(t *testing.T) {
+	c, err := FromEnv(env(nil))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Port != "8080" || c.Prefix != "willay:" || !c.Demo || c.TZ.String() != "America/Lima" ||
+		c.SessionTTL != 180*time.Second || c.ScreenGSM7 != 182 || c.ScreenUCS2 != 80 || !c.FoldAccents || len(c.PINKey) == 0 {
+		t.Errorf("defaults: %+v", c)
+	}
+	c, err = FromEnv(env(map[string]string{"REDIS_URL": "rediss://u:p@h:6380/2", "WILLAY_PIN_KEY": strings.Repeat("ab", 32),
+		"WILLAY_SESSION_TTL": "90s", "WILLAY_SCREEN_GSM7": "160", "WILLAY_FOLD_ACCENTS": "false"}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Demo || len(c.PINKey) != 32 || c.SessionTTL != 90*time.Second || c.ScreenGSM7 != 160 || c.FoldAccents {
+		t.Errorf("set values: %+v", c)
+	}
+}
+
+func TestFromEnvRefuses(t *testing.T) {
+	for _, c := range []struct {
+		env  map[string]string
+		want string
+	}{
+		{map[string]string{"REDIS_URL": "redis://x"}, "WILLAY_PIN_KEY is required outside demo mode"},
+		{map[string]string{"REDIS_URL": "redis://x", "WILLAY_PIN_KEY": "short"}, "WILLAY_PIN_KEY is too short"},
+		{map[string]string{"WILLAY_TZ": "Mars/Olympus"}, "WILLAY_TZ"},
+		{map[string]string{"WILLAY_SESSION_TTL": "-3s"}, "WILLAY_SESSION_TTL: want a duration"},
+		{map[string]string{"WILLAY_SCREEN_UCS2": "7"}, "WILLAY_SCREEN_UCS2: want a number"},
+		{map[string]string{"WILLAY_DEMO": "maybe"}, "WILLAY_DEMO"},
+	} {
+		_, err := FromEnv(env(c.env))
+		if err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("%v: got %v, want %q", c.env, err, c.want)
+		}
+	}
+}
