@@ -71,6 +71,23 @@ func TestConcurrentRepeatedHopsHaveOneEffect(t *testing.T) {
 	}
 }
 
+func TestSessionIDOfAnotherPhoneIsAnotherSession(t *testing.T) {
+	e := start(t)
+	e.dial("shared", demo.Spanish, "3")
+	if got := e.hop("shared", demo.Quechua); !strings.Contains(got, "Juana") || strings.Contains(got, "S/") {
+		t.Errorf("a session ID reused by another phone must not reach the first phone's session: %q", got)
+	}
+}
+
+func TestSessionKeepsNoPIN(t *testing.T) {
+	e := start(t)
+	e.dial("pin", demo.Spanish, "1", "4826", "4826")
+	js := e.get("sess:" + demo.Spanish + ":pin")
+	if js == "" || strings.Contains(js, "4826") {
+		t.Errorf("the stored session must exist and hold no PIN typed: %s", js)
+	}
+}
+
 func TestFirstHopTwiceOneSession(t *testing.T) {
 	e := start(t)
 	a, b := e.hop("s", demo.Quechua), e.hop("s", demo.Quechua)
@@ -170,27 +187,27 @@ func TestSessionFinishesOnItsFlowsVersion(t *testing.T) {
 
 func TestLostSessionIsRebuiltFromThePath(t *testing.T) {
 	e := start(t)
-	lose := func(session string) {
-		if err := e.redis.Client.Del(context.Background(), e.redis.Prefix+"sess:"+session).Err(); err != nil {
-			t.Fatal(err)
+	lose := func(session, phone string) {
+		if n, err := e.redis.Client.Del(context.Background(), e.redis.Prefix+"sess:"+phone+":"+session).Result(); err != nil || n != 1 {
+			t.Fatalf("lose session %s: %d %v", session, n, err)
 		}
 	}
 	e.dial("s", demo.Spanish, "2", "98")
-	lose("s")
+	lose("s", demo.Spanish)
 	if got := e.hop("s", demo.Spanish, "2", "98", "0"); !strings.Contains(got, "Proximas visitas") {
 		t.Errorf("replaying 2*98 then 0 should show the first page of visits: %q", got)
 	}
 
 	e.setPIN(demo.Quechua, "1234")
 	e.dial("p", demo.Quechua, "1")
-	lose("p")
+	lose("p", demo.Quechua)
 	e.hop("p", demo.Quechua, "1", "0000")
 	if got := e.get("pinfail:" + demo.Quechua); got != "1" {
 		t.Errorf("the input typed after the loss is applied once: %q failures", got)
 	}
 
 	e.dial("c", demo.Spanish, "5")
-	lose("c")
+	lose("c", demo.Spanish)
 	got := e.hop("c", demo.Spanish, "4", "00", "2")
 	if !strings.Contains(got, "1 Mis ahorros") {
 		t.Errorf("replay must stop before the call-back request and show the menu: %q", got)

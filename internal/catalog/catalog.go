@@ -24,6 +24,7 @@ import (
 
 	"github.com/goccy/go-yaml"
 	"github.com/nicksnyder/go-i18n/v2/i18n"
+	"github.com/nicksnyder/go-i18n/v2/i18n/template"
 	"golang.org/x/text/language"
 )
 
@@ -87,6 +88,9 @@ func parse(name string, buf []byte) (*lang, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", name, err)
 	}
+	if err := parseTemplates(msgs); err != nil {
+		return nil, fmt.Errorf("%s: %w", name, err)
+	}
 	tag := otherOnly
 	if code == Source {
 		tag = language.Spanish
@@ -101,6 +105,23 @@ func parse(name string, buf []byte) (*lang, error) {
 	}
 	l.order = fileOrder(buf, l.messages)
 	return l, nil
+}
+
+// parseTemplates parses every form of every message with go-i18n's own
+// parser now: go-i18n parses a template only when it renders it, so a
+// broken one ("{{.Name") would load and fail in front of a participant, or
+// be replaced silently where the engine has a default (nav.back).
+func parseTemplates(msgs []*i18n.Message) error {
+	var errs []error
+	parser := &template.TextParser{}
+	for _, m := range msgs {
+		for _, form := range []string{m.Zero, m.One, m.Two, m.Few, m.Many, m.Other} {
+			if _, err := parser.Parse(form, m.LeftDelim, m.RightDelim); err != nil {
+				errs = append(errs, fmt.Errorf("message %s: %w", m.ID, err))
+			}
+		}
+	}
+	return errors.Join(errs...)
 }
 
 // fileOrder lists message IDs as they stand in the file, so that exports

@@ -30,8 +30,10 @@ func (c *Catalog) Export(lang string, all bool) ([]byte, error) {
 	var b bytes.Buffer
 	fmt.Fprintf(&b, "# Willay texts to translate into %q.\n", lang)
 	b.WriteString("# For each text: read the Spanish (es) and write the translation in `other`.\n")
-	b.WriteString("# Keep {{.Placeholders}} as they are. Do not change `hash`: it says which\n")
-	b.WriteString("# Spanish text you translated. Leave `other` empty to skip a text.\n")
+	b.WriteString("# A `draft:` line is an earlier, unreviewed attempt: copy it into `other`\n")
+	b.WriteString("# only if it is right. Keep {{.Placeholders}} as they are. Do not change\n")
+	b.WriteString("# `hash`: it says which Spanish text you translated. A text whose `other`\n")
+	b.WriteString("# stays empty is skipped: only what you fill in is marked reviewed.\n")
 	b.WriteString("# Hand the file back to be loaded with: willay locales import FILE\n\n")
 	n := 0
 	for _, id := range c.IDs() {
@@ -53,7 +55,10 @@ func (c *Catalog) Export(lang string, all bool) ([]byte, error) {
 			fmt.Fprintf(&b, "# es (one): %s\n", oneLine(src.One))
 		}
 		fmt.Fprintf(&b, "# es: %s\n", oneLine(src.Other))
-		fmt.Fprintf(&b, "%s:\n  hash: %s\n  other: %s\n\n", quote(id), Hash(src), quote(draft))
+		if draft != "" {
+			fmt.Fprintf(&b, "# draft: %s\n", oneLine(draft))
+		}
+		fmt.Fprintf(&b, "%s:\n  hash: %s\n  other: \"\"\n\n", quote(id), Hash(src))
 		n++
 	}
 	if n == 0 {
@@ -86,13 +91,25 @@ type Check func(lang, text string) string
 // acceptable, writes them into dir/{lang}.yaml. It returns how many texts
 // it wrote, or every problem and writes nothing.
 func (c *Catalog) Import(dir, lang string, buf []byte, check Check) (int, []ImportProblem, error) {
+	// Importing into es would rewrite the source itself, and lang names the
+	// file written: it must be a bare language code.
+	if lang == Source || !langCode.MatchString(lang) {
+		return 0, nil, fmt.Errorf("import into %q: give the code of a translated language (qu, quz, shp, ...); Spanish is the source", lang)
+	}
 	msgs, err := i18n.ParseMessageBytes(buf, yaml.Unmarshal)
 	if err != nil {
 		return 0, nil, fmt.Errorf("read translation file: %w", err)
 	}
+	// go-i18n returns messages in map order: follow the file instead, so
+	// that problems are listed the same way every time.
+	byID := map[string]*i18n.Message{}
+	for _, m := range msgs {
+		byID[m.ID] = m
+	}
 	var problems []ImportProblem
 	var take []*i18n.Message
-	for _, m := range msgs {
+	for _, id := range fileOrder(buf, byID) {
+		m := byID[id]
 		if m.Other == "" {
 			continue
 		}
@@ -115,8 +132,8 @@ func (c *Catalog) acceptable(lang string, m *i18n.Message, check Check) string {
 		return "no such text in Spanish: it was removed or renamed; export again"
 	case m.Hash != Hash(src):
 		return "the Spanish text changed since this file was exported; export again and translate the new text"
-	case placeholderSet(m.Other) != placeholderSet(src.Other):
-		return fmt.Sprintf("placeholders %s differ from the Spanish %s: keep them as they are", placeholderSet(m.Other), placeholderSet(src.Other))
+	case Placeholders(m.Other) != Placeholders(src.Other):
+		return fmt.Sprintf("placeholders %s differ from the Spanish %s: keep them as they are", Placeholders(m.Other), Placeholders(src.Other))
 	}
 	if check != nil {
 		return check(lang, m.Other)
@@ -124,9 +141,13 @@ func (c *Catalog) acceptable(lang string, m *i18n.Message, check Check) string {
 	return ""
 }
 
+var langCode = regexp.MustCompile(`^[a-z]{2,3}$`)
+
 var placeholderRE = regexp.MustCompile(`{{\s*\.(\w+)\s*}}`)
 
-func placeholderSet(s string) string {
+// Placeholders lists the {{.Names}} of a text, sorted, as "{A, B}": a
+// translation must have the same set as its Spanish.
+func Placeholders(s string) string {
 	var out []string
 	for _, m := range placeholderRE.FindAllStringSubmatch(s, -1) {
 		out = append(out, m[1])

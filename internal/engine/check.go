@@ -41,17 +41,6 @@ type checker struct {
 	screens Screens
 }
 
-var placeholder = regexp.MustCompile(`{{\s*\.(\w+)\s*}}`)
-
-func placeholders(s string) string {
-	var out []string
-	for _, m := range placeholder.FindAllStringSubmatch(s, -1) {
-		out = append(out, m[1])
-	}
-	sort.Strings(out)
-	return strings.Join(out, ",")
-}
-
 // texts checks every message of every language against Spanish.
 func (c *checker) texts() []flow.Problem {
 	var ps []flow.Problem
@@ -72,21 +61,39 @@ func (c *checker) texts() []flow.Problem {
 				drafts[lang]++
 			}
 			src, m := cat.Message(catalog.Source, id), cat.Message(lang, id)
-			if got, want := placeholders(m.Other), placeholders(src.Other); got != want {
-				p.Text = fmt.Sprintf("placeholders {%s} differ from Spanish {%s}", got, want)
+			if got, want := catalog.Placeholders(m.Other), catalog.Placeholders(src.Other); got != want {
+				p.Text = fmt.Sprintf("placeholders %s differ from Spanish %s", got, want)
 				ps = append(ps, p)
 			}
 			for _, form := range []string{m.Zero, m.One, m.Two, m.Few, m.Many, m.Other} {
-				if bad := gsm.NonGSM7(c.screens.normalize(lang, form)); len(bad) > 0 {
-					p.Text = fmt.Sprintf("characters outside GSM-7 %q force UCS-2 (80-character screens): write them plainly", string(bad))
-					ps = append(ps, p)
-				}
+				ps = append(ps, c.form(p, lang, form)...)
 			}
 		}
 	}
 	for _, lang := range sortedLangs(drafts) {
 		ps = append(ps, flow.Problem{Severity: flow.Warning, File: cat.File(lang), Lang: lang,
 			Text: fmt.Sprintf("%d texts are unreviewed drafts or changed since review: willay locales export --missing --lang %s", drafts[lang], lang)})
+	}
+	return ps
+}
+
+var action = regexp.MustCompile(`{{[^}]*}}`)
+
+// form checks one text on its own: GSM-7 only, and no longer than a screen
+// (a notice or page line that long could never be shown whole).
+func (c *checker) form(p flow.Problem, lang, text string) []flow.Problem {
+	var ps []flow.Problem
+	norm := c.screens.normalize(lang, text)
+	if bad := gsm.NonGSM7(norm); len(bad) > 0 {
+		p.Text = fmt.Sprintf("characters outside GSM-7 %q force UCS-2 (80-character screens): write them plainly", string(bad))
+		ps = append(ps, p)
+	}
+	// Placeholders are left out: what is too long without its values can
+	// never be shown whole; with values, screens are measured below.
+	if bare := action.ReplaceAllString(norm, ""); !c.screens.Limits.Fits(bare) {
+		enc, n := gsm.Measure(bare)
+		p.Text = fmt.Sprintf("%d characters in %s without its placeholders, longer than a whole screen (%d): shorten it", n, enc, c.screens.Limits.Max(enc))
+		ps = append(ps, p)
 	}
 	return ps
 }
@@ -142,7 +149,7 @@ func (c *checker) screen(lang string, f *flow.Flow, n *flow.Node) []flow.Problem
 		}
 	}
 	pages, _ := r.pages()
-	if len(pages) > 1 && (n.Type != flow.Page || n.Type == flow.End) {
+	if len(pages) > 1 && n.Type != flow.Page {
 		sev := flow.Warning
 		if n.Type == flow.End {
 			sev = flow.Error

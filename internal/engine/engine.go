@@ -2,7 +2,8 @@ package engine
 
 import (
 	"context"
-	"crypto/sha1"
+	"crypto/hmac"
+	"crypto/sha256"
 	"encoding/hex"
 	"errors"
 	"fmt"
@@ -52,44 +53,122 @@ const maxInputs = 64
 // ErrTooManyInputs reports a path longer than any real session.
 var ErrTooManyInputs = errors.New("too many inputs in one session")
 
-// Handle answers one hop. Repeated hops get the same reply and change
-// nothing; a session lost from storage is rebuilt from the path.
+// Handle answers one hop. Repeated and late hops get the session's last
+// reply and change nothing; a session lost from storage, or a path that
+// no longer matches it, is rebuilt from the path.
 func (e *Engine) Handle(ctx context.Context, hop Hop) (Reply, error) {
-	if len(hop.Inputs) > maxInputs {
+	if len(hop.Inputs) > maxInputs || hop.Seq > maxInputs {
 		return Reply{}, ErrTooManyInputs
 	}
 	sess, person, err := e.Store.Load(ctx, hop.SessionID, hop.Phone)
 	if err != nil {
 		return Reply{}, fmt.Errorf("load session: %w", err)
 	}
-	path := strings.Join(hop.Inputs, "*")
-	if sess != nil && (sess.Path == path || sess.End) && sess.Reply != "" {
-		return Reply{Text: sess.Reply, End: sess.End, Lang: e.Library.Current().Catalog.Resolve(person.Lang), Node: sess.Flow + "/" + sess.Node}, nil
-	}
 	if person.Role == program.Unknown {
 		return e.Unregistered(), nil
 	}
-	r, err := e.start(ctx, sess, person, hop)
+	p := e.position(hop, sess)
+	if sess != nil && (p.answered || sess.End) {
+		return Reply{Text: sess.Reply, End: sess.End, Lang: e.Library.Current().Catalog.Resolve(person.Lang), Node: sess.Flow + "/" + sess.Node}, nil
+	}
+	if p.rebuild {
+		sess = nil
+	}
+	r, restarted, err := e.start(ctx, sess, person, hop, p.lost)
 	if err != nil {
 		return Reply{}, err
 	}
-	if err := r.advance(sess == nil, hop.Inputs); err != nil {
-		return Reply{}, err
+	if !restarted {
+		if err := r.advance(p); err != nil {
+			return Reply{}, err
+		}
 	}
 	reply, err := r.reply()
 	if err != nil {
 		return Reply{}, err
 	}
-	r.s.Path, r.s.Inputs, r.s.Reply, r.s.End = path, len(hop.Inputs), reply.Text, reply.End
+	r.s.Ins, r.s.Reply, r.s.End = p.keys, reply.Text, reply.End
 	if err := e.Store.Save(ctx, r.s); err != nil {
 		return Reply{}, fmt.Errorf("save session: %w", err)
 	}
 	return reply, nil
 }
 
+// position is where a hop stands against its session.
+type position struct {
+	keys     []string // one key per input of the hop's path
+	inputs   []string // the raw inputs, "" where a gateway did not resend them
+	from     int      // first input not yet applied
+	answered bool     // the hop is a repeat, or late: its answer was given
+	rebuild  bool     // the path is not the session's: replay it from the start
+	lost     bool     // the session is gone and the gateway did not send the path
+}
+
+func (e *Engine) position(hop Hop, sess *Session) position {
+	var prev []string
+	if sess != nil {
+		prev = sess.Ins
+	}
+	if hop.Seq > 0 { // only the latest input came
+		n := len(prev)
+		if hop.Seq <= n {
+			return position{keys: prev, answered: true}
+		}
+		if sess == nil && hop.Seq > 1 {
+			return position{keys: make([]string, hop.Seq), lost: true}
+		}
+		inputs := make([]string, hop.Seq)
+		keys := append(append([]string(nil), prev...), make([]string, hop.Seq-n)...)
+		if len(hop.Inputs) > 0 {
+			inputs[hop.Seq-1] = hop.Inputs[len(hop.Inputs)-1]
+			keys[hop.Seq-1] = e.inputKey(hop.SessionID, inputs[hop.Seq-1])
+		}
+		return position{keys: keys, inputs: inputs, from: hop.Seq - 1}
+	}
+	keys := make([]string, len(hop.Inputs))
+	for i, in := range hop.Inputs {
+		keys[i] = e.inputKey(hop.SessionID, in)
+	}
+	p := position{keys: keys, inputs: hop.Inputs}
+	switch {
+	case sess == nil:
+		p.rebuild = true
+	case isPrefix(keys, prev):
+		p.answered = true
+	case isPrefix(prev, keys):
+		p.from = len(prev)
+	default:
+		p.rebuild = true
+	}
+	return p
+}
+
+// isPrefix tells whether a is b or its start.
+func isPrefix(a, b []string) bool {
+	if len(a) > len(b) {
+		return false
+	}
+	for i := range a {
+		if a[i] != b[i] {
+			return false
+		}
+	}
+	return true
+}
+
+// inputKey names what was typed without revealing it: keyed with the PIN
+// key, so that a copy of Redis does not give away 4-digit PINs.
+func (e *Engine) inputKey(session, in string) string {
+	m := hmac.New(sha256.New, e.PINKey)
+	m.Write([]byte(session + "\x00" + strings.TrimSpace(in)))
+	return hex.EncodeToString(m.Sum(nil)[:8])
+}
+
 // start picks up the session on the flows version it began on, or begins
-// one on the current version.
-func (e *Engine) start(ctx context.Context, sess *Session, p *program.Person, hop Hop) (*run, error) {
+// one on the current version. A session whose version is gone, or that is
+// lost when the gateway sends only the latest input, restarts at the main
+// menu with a line saying so, and nothing typed is applied.
+func (e *Engine) start(ctx context.Context, sess *Session, p *program.Person, hop Hop, lost bool) (*run, bool, error) {
 	r := &run{e: e, ctx: ctx, p: p, hop: hop, now: e.Now().In(e.Location)}
 	if sess != nil {
 		b, err := e.Library.Get(ctx, sess.Version)
@@ -98,10 +177,9 @@ func (e *Engine) start(ctx context.Context, sess *Session, p *program.Person, ho
 			if r.s.Vars == nil {
 				r.s.Vars = map[string]string{}
 			}
-			return r, nil
+			return r, false, nil
 		}
 		e.Log.Warn("session restarted: its flows version is gone", "session", hop.SessionID, "version", sess.Version, "err", err)
-		r.notice = "session.restarted"
 	}
 	r.b = e.Library.Current()
 	name := "participant"
@@ -110,7 +188,14 @@ func (e *Engine) start(ctx context.Context, sess *Session, p *program.Person, ho
 	}
 	f := r.b.Flows.Flows[name]
 	r.s = &Session{ID: hop.SessionID, Phone: hop.Phone, Version: r.b.Version(), Flow: name, Vars: map[string]string{}, Started: r.now}
-	return r, r.enter(f.Start)
+	if err := r.enter(f.Start); err != nil {
+		return nil, false, err
+	}
+	if sess != nil || lost {
+		r.notice = "session.restarted"
+		return r, true, nil
+	}
+	return r, false, nil
 }
 
 // run is one hop in progress.
@@ -125,62 +210,46 @@ type run struct {
 	notice     string
 	noticeVars map[string]any
 	replaying  bool
-	path       []string // the inputs up to the one being applied
+	path       []string // keys of the inputs up to the one being applied
 }
 
 // errReplayStop stops a replay before an input with side effects.
 var errReplayStop = errors.New("replay stops before a side effect")
 
-// advance applies the inputs this hop brings. A new session with inputs is
-// a lost one: every input but the last is replayed without side effects,
-// and the last is what the person just typed.
-func (r *run) advance(fresh bool, inputs []string) error {
-	n := len(inputs)
-	if fresh {
+// advance applies the inputs this hop brings. A rebuilt session replays
+// every input but the last without side effects; the last is what the
+// person just typed.
+func (r *run) advance(p position) error {
+	n := len(p.keys)
+	if p.rebuild {
 		r.replaying = true
 		for i := 0; i < n-1; i++ {
-			if err := r.input(inputs[:i+1]); err == errReplayStop {
+			if err := r.input(p, i); err == errReplayStop {
 				return nil
 			} else if err != nil {
 				return err
 			}
 		}
 		r.replaying = false
-		if n > 0 {
-			return r.input(inputs)
+		p.from = max(n-1, 0)
+	}
+	for i := p.from; i < n; i++ {
+		if err := r.input(p, i); err != nil {
+			return err
 		}
-		return nil
 	}
-	done := r.s.Inputs
-	if n > done && strings.HasPrefix(strings.Join(inputs, "*"), r.s.Path) {
-		for i := done; i < n; i++ {
-			if err := r.input(inputs[:i+1]); err != nil {
-				return err
-			}
-		}
-		return nil
-	}
-	if n == 0 {
-		return nil
-	}
-	// A gateway that sends only the last input, or that restarted its
-	// path: answer the last input where the session stands.
-	prev := strings.Split(r.s.Path, "*")[:min(done, maxInputs)]
-	if r.s.Path == "" {
-		prev = nil
-	}
-	return r.input(append(prev, inputs[n-1]))
+	return nil
 }
 
 func (r *run) node() *flow.Node { return r.b.Flows.Node(r.s.Flow, r.s.Node) }
 
 func (r *run) flow() *flow.Flow { return r.b.Flows.Flows[r.s.Flow] }
 
-// input applies the last element of path; path identifies the hop for
-// once keys. The session is unchanged when a replay stops.
-func (r *run) input(path []string) error {
-	in := strings.TrimSpace(path[len(path)-1])
-	r.notice, r.noticeVars, r.path = "", nil, path
+// input applies input i of the hop's path. The session is unchanged when
+// a replay stops.
+func (r *run) input(p position, i int) error {
+	in := strings.TrimSpace(p.inputs[i])
+	r.notice, r.noticeVars, r.path = "", nil, p.keys[:i+1]
 	saved := r.snapshot()
 	err := r.apply(in)
 	if err == errReplayStop {
@@ -292,17 +361,10 @@ func (r *run) act(n *flow.Node, in string) (Result, error) {
 func (r *run) call(n *flow.Node, in string) *Call {
 	return &Call{
 		Person: r.p, Sess: r.s, Input: in, Args: n.Args, Now: r.now, Store: r.e.Store,
-		Once: onceKey(r.s.ID, r.path, n.ID),
+		Once: r.e.inputKey(r.s.ID, strings.Join(r.path, "*")+"\x00"+n.ID),
 		T:    func(id string) string { return r.textOr(id, "") },
 		PIN:  PINHasher(r.e.PINKey, r.p.Phone),
 	}
-}
-
-// onceKey names one hop's side effect: the same session, path and node
-// always give the same key, so a repeated hop cannot apply twice.
-func onceKey(session string, path []string, node string) string {
-	h := sha1.Sum([]byte(session + "\x00" + strings.Join(path, "*") + "\x00" + node))
-	return hex.EncodeToString(h[:12])
 }
 
 type snapshot struct {

@@ -39,6 +39,12 @@ func (s Screens) paginate(body []string, nav func(more bool) string) []string {
 		if len(cur) == 0 {
 			head, rest := s.split(queue[0], nav(true))
 			cur, queue[0] = []string{head}, rest
+			if rest == "" { // only spaces were left over
+				queue = queue[1:]
+				if len(queue) == 0 {
+					return append(pages, join(cur, nav(false)))
+				}
+			}
 		}
 		pages = append(pages, join(cur, nav(true)))
 	}

@@ -19,9 +19,12 @@ type Hop struct {
 	ServiceCode string
 	Network     string
 	// Inputs is every input of the session so far, oldest first, as
-	// Africa's Talking sends it. A gateway that sends only the latest
-	// input gives a one-element slice; the engine copes with both.
+	// Africa's Talking sends it.
 	Inputs []string
+	// Seq is for gateways that send only the latest input (Hubtel,
+	// Infobip): Inputs then holds that one input and Seq its number in
+	// the session, 1 for the first thing typed. 0 for whole-path gateways.
+	Seq int
 }
 
 // Reply is the screen to show, and whether the session ends with it.
@@ -42,11 +45,12 @@ type Session struct {
 	Page    int               `json:"pg,omitempty"`
 	Stack   []string          `json:"st,omitempty"` // menus to go back to
 	Vars    map[string]string `json:"vr,omitempty"`
-	Inputs  int               `json:"in"` // inputs consumed so far
-	Path    string            `json:"p"`  // inputs joined by *, as last answered
-	Reply   string            `json:"r"`  // the last reply, for repeated requests
-	End     bool              `json:"e,omitempty"`
-	Started time.Time         `json:"t"`
+	// Ins has one keyed hash per input answered so far: enough to tell a
+	// repeated or late hop from a new one, without keeping PINs typed.
+	Ins     []string  `json:"in,omitempty"`
+	Reply   string    `json:"r"` // the last reply, for repeated requests
+	End     bool      `json:"e,omitempty"`
+	Started time.Time `json:"t"`
 }
 
 // Store is what the engine needs from storage.

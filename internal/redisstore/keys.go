@@ -9,7 +9,7 @@
 // written.
 //
 //	key                      type    TTL          written by
-//	P sess:{sessionId}       string  idle (180s)  engine Save: session JSON, last path and reply
+//	P sess:{phone}:{sessionId} string idle (180s) engine Save: session JSON (keyed input hashes, last reply)
 //	P p:{phone}              hash    none         import participants (name lang comm dist reg grp coach),
 //	                                              import savings (sav = "cents|YYYY-MM-DD"),
 //	                                              import visits/transfers (e:{id} = event, see below),
@@ -40,11 +40,13 @@ import "strings"
 // Keys builds key names under a prefix.
 type Keys struct{ Prefix string }
 
-func (k Keys) Session(id string) string   { return k.Prefix + "sess:" + id }
-func (k Keys) Person(phone string) string { return k.Prefix + "p:" + phone }
-func (k Keys) Coach(phone string) string  { return k.Prefix + "c:" + phone }
-func (k Keys) Group(g string) string      { return k.Prefix + "g:" + g }
-func (k Keys) Members(g string) string    { return k.Prefix + "gm:" + g }
+// Session is keyed by phone too: a session ID reused by another number
+// (by mistake or on purpose) never reaches someone else's session.
+func (k Keys) Session(phone, id string) string { return k.Prefix + "sess:" + phone + ":" + id }
+func (k Keys) Person(phone string) string      { return k.Prefix + "p:" + phone }
+func (k Keys) Coach(phone string) string       { return k.Prefix + "c:" + phone }
+func (k Keys) Group(g string) string           { return k.Prefix + "g:" + g }
+func (k Keys) Members(g string) string         { return k.Prefix + "gm:" + g }
 func (k Keys) PINFail(phone string) string {
 	return k.Prefix + "pinfail:" + phone
 }

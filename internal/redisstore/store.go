@@ -55,7 +55,7 @@ func (s *Store) Ping(ctx context.Context) error { return s.rdb.Ping(ctx).Err() }
 
 // Load implements engine.Store in one round trip.
 func (s *Store) Load(ctx context.Context, sessionID, phone string) (*engine.Session, *program.Person, error) {
-	keys := []string{s.keys.Session(sessionID), s.keys.Person(phone), s.keys.Coach(phone), s.keys.PINLock(phone)}
+	keys := []string{s.keys.Session(phone, sessionID), s.keys.Person(phone), s.keys.Coach(phone), s.keys.PINLock(phone)}
 	raw, err := loadHop.Run(ctx, s.rdb, keys, s.keys.Prefix).Slice()
 	if err != nil {
 		return nil, nil, err
@@ -165,7 +165,7 @@ func (s *Store) Save(ctx context.Context, sess *engine.Session) error {
 	if err != nil {
 		return err
 	}
-	return s.rdb.Set(ctx, s.keys.Session(sess.ID), js, s.opt.SessionTTL).Err()
+	return s.rdb.Set(ctx, s.keys.Session(sess.Phone, sess.ID), js, s.opt.SessionTTL).Err()
 }
 
 // SetPIN stores a keyed hash of a new PIN and forgets past failures.
