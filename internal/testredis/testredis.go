@@ -51,7 +51,7 @@ func New(t testing.TB) *Redis {
 // Clean deletes every key under the test's prefix.
 func (r *Redis) Clean(t testing.TB) {
 	ctx := context.Background()
-	iter := r.Client.Scan(ctx, 0, r.Prefix+"*", 1000).Iterator()
+	iter := r.Client.Scan(ctx, 0, r.Prefix+"*", 10000).Iterator()
 	var batch []string
 	for iter.Next(ctx) {
 		batch = append(batch, iter.Val())
@@ -68,14 +68,17 @@ func (r *Redis) Clean(t testing.TB) {
 	}
 }
 
-// Keys lists the test's keys, without the prefix.
+// Keys lists the test's keys, without the prefix. It scans rather than
+// calling KEYS, which would block a shared server.
 func (r *Redis) Keys(t testing.TB) []string {
-	keys, err := r.Client.Keys(context.Background(), r.Prefix+"*").Result()
-	if err != nil {
-		t.Fatal(err)
+	ctx := context.Background()
+	var keys []string
+	iter := r.Client.Scan(ctx, 0, r.Prefix+"*", 10000).Iterator()
+	for iter.Next(ctx) {
+		keys = append(keys, strings.TrimPrefix(iter.Val(), r.Prefix))
 	}
-	for i, k := range keys {
-		keys[i] = strings.TrimPrefix(k, r.Prefix)
+	if err := iter.Err(); err != nil {
+		t.Fatal(err)
 	}
 	return keys
 }
