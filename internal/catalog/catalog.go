@@ -230,6 +230,22 @@ func (c *Catalog) Text(code, id string, data map[string]any) (text string, fellB
 	return "", true, fmt.Errorf("%w: %s", ErrNotFound, id)
 }
 
+// Static tells whether message id, as served to code, has no placeholders:
+// its text is then the same for everyone and may be cached.
+func (c *Catalog) Static(code, id string) bool {
+	for _, lc := range c.chain(code) {
+		if m := c.langs[lc].messages[id]; m != nil {
+			for _, f := range []string{m.Zero, m.One, m.Two, m.Few, m.Many, m.Other} {
+				if strings.Contains(f, "{{") {
+					return false
+				}
+			}
+			return true
+		}
+	}
+	return false
+}
+
 // Message is the raw message id in exactly language code, or nil.
 func (c *Catalog) Message(code, id string) *i18n.Message {
 	if l := c.langs[code]; l != nil {

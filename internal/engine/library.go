@@ -18,6 +18,8 @@ type Bundle struct {
 	Flows   *flow.Set
 	Catalog *catalog.Catalog
 	Files   map[string][]byte // what the version hashes, for snapshots
+
+	static sync.Map // lang, id, folding → normalized text of messages without placeholders
 }
 
 // Version names the bundle.

@@ -14,15 +14,30 @@ func (r *run) lang() string { return r.b.Catalog.Resolve(r.p.Lang) }
 // text renders message id for the person. A broken template is an error
 // (flows check catches it before it reaches anyone).
 func (r *run) text(id string, vars map[string]any) (string, error) {
+	lang := r.lang()
+	static := r.b.Catalog.Static(lang, id)
+	key := lang + "\x00" + id
+	if r.e.Screens.FoldAccents {
+		key += "\x00fold"
+	}
+	if static {
+		if s, ok := r.b.static.Load(key); ok {
+			return s.(string), nil
+		}
+	}
 	data := map[string]any{"Name": r.p.FirstName()}
 	for k, v := range vars {
 		data[k] = v
 	}
-	s, _, err := r.b.Catalog.Text(r.lang(), id, data)
+	s, _, err := r.b.Catalog.Text(lang, id, data)
 	if err != nil {
 		return "", err
 	}
-	return r.e.Screens.normalize(r.lang(), s), nil
+	s = r.e.Screens.normalize(lang, s)
+	if static {
+		r.b.static.Store(key, s)
+	}
+	return s, nil
 }
 
 // textOr is text, or def when the message does not exist.

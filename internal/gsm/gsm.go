@@ -68,8 +68,20 @@ var basicSet = func() map[rune]bool {
 	return m
 }()
 
+// asciiGSM7 answers IsGSM7 for ASCII without a map look-up: every screen
+// is measured several times while it is paginated.
+var asciiGSM7 = func() (t [128]bool) {
+	for r := range rune(128) {
+		t[r] = basicSet[r] || strings.ContainsRune(extensionTable, r)
+	}
+	return t
+}()
+
 // IsGSM7 reports whether r is in the GSM-7 basic or extension table.
 func IsGSM7(r rune) bool {
+	if r < 128 {
+		return asciiGSM7[r]
+	}
 	return basicSet[r] || IsExtension(r)
 }
 
@@ -215,6 +227,9 @@ type Options struct {
 // Then it folds letters per o. A letter that is not in GSM-7 and cannot be
 // folded is kept as is; it will force UCS-2. Normalize is idempotent.
 func Normalize(s string, o Options) string {
+	if plain(s) {
+		return s
+	}
 	// Invisible characters go first so that what they separated can be
 	// composed or matched, e.g. "\r\u200b\n" is one line break. NFC comes
 	// before typography because it can produce characters typography
@@ -226,6 +241,18 @@ func Normalize(s string, o Options) string {
 		return s
 	}
 	return fold(s, o)
+}
+
+// plain tells whether s is printable ASCII (and newlines) that GSM-7 has
+// as is: then Normalize has nothing to do. Most texts are.
+func plain(s string) bool {
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if (c < ' ' && c != '\n') || c > '~' || c == '`' {
+			return false
+		}
+	}
+	return true
 }
 
 // dropInvisible removes characters that print nothing but would still force

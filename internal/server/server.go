@@ -66,7 +66,9 @@ func handleHop(d Deps, gw ussd.Gateway, m *metrics) gin.HandlerFunc {
 		gw.Write(c.Writer, reply)
 		m.hops.WithLabelValues(gw.Name(), reply.Node, reply.Lang).Inc()
 		m.latency.WithLabelValues(gw.Name()).Observe(time.Since(start).Seconds())
-		d.Log.Debug("hop", "gateway", gw.Name(), "session", hop.SessionID, "phone", phone.Mask(hop.Phone), "node", reply.Node, "end", reply.End)
+		if d.Log.Enabled(ctx, slog.LevelDebug) {
+			d.Log.Debug("hop", "gateway", gw.Name(), "session", hop.SessionID, "phone", phone.Mask(hop.Phone), "node", reply.Node, "end", reply.End)
+		}
 	}
 }
 
