@@ -3,9 +3,103 @@ package main
 import (
 	"context"
 	"errors"
+	"flag"
+	"fmt"
 	"io"
+	"os"
+	"runtime/pprof"
+	"time"
+
+	"github.com/willay-pe/willay/internal/loadtest"
 )
 
+const loadUsage = `Usage:
+  willay load ussd   [--redis URL] [--phones 64] [--duration 10s] [--warmup 2s] [--cpuprofile FILE]
+  willay load import [--redis URL] [--participants 1000000] [--dir DIR] [--batch 1000] [--cpuprofile FILE]
+Without --redis: REDIS_URL, else ` + loadtest.DefaultRedisURL + `; an in-process Redis when that does not answer.`
+
+// loadCmd is `willay load ussd|import`. These are measurements on a noisy
+// machine, not tests: a missed goal is printed, and only errors fail.
 func loadCmd(ctx context.Context, args []string, out io.Writer) error {
-	return errors.New("load: not built yet")
+	if len(args) == 0 {
+		return errors.New("load: say what to load\n" + loadUsage)
+	}
+	switch args[0] {
+	case "ussd":
+		return loadUSSD(ctx, args[1:], out)
+	case "import":
+		return loadImport(ctx, args[1:], out)
+	}
+	return fmt.Errorf("load: unknown %q\n%s", args[0], loadUsage)
+}
+
+// commonFlags are --redis and --cpuprofile, which both loads take.
+func commonFlags(fs *flag.FlagSet) (url, profile *string) {
+	def := os.Getenv("REDIS_URL")
+	if def == "" {
+		def = loadtest.DefaultRedisURL
+	}
+	url = fs.String("redis", def, "the Redis to use (shared: only the run's own keys are written and deleted)")
+	profile = fs.String("cpuprofile", "", "write a CPU profile of the whole run to this file")
+	return url, profile
+}
+
+func loadUSSD(ctx context.Context, args []string, out io.Writer) error {
+	fs := flag.NewFlagSet("load ussd", flag.ContinueOnError)
+	url, profile := commonFlags(fs)
+	phones := fs.Int("phones", 64, "concurrent virtual phones")
+	duration := fs.Duration("duration", 10*time.Second, "length of each measured round, per side")
+	warmup := fs.Duration("warmup", 2*time.Second, "warm-up per side before measuring")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	stop, err := startProfile(*profile)
+	if err != nil {
+		return err
+	}
+	defer stop()
+	rep, err := loadtest.RunUSSD(ctx, loadtest.USSDOptions{
+		RedisURL: *url, Phones: *phones, Duration: *duration, Warmup: *warmup,
+		Getenv: os.Getenv, Log: logger("error", os.Stderr), Out: out,
+	})
+	if err != nil {
+		return err
+	}
+	if rep.Errors > 0 {
+		return fmt.Errorf("load ussd: %d hops failed", rep.Errors)
+	}
+	return nil
+}
+
+func loadImport(ctx context.Context, args []string, out io.Writer) error {
+	fs := flag.NewFlagSet("load import", flag.ContinueOnError)
+	url, profile := commonFlags(fs)
+	n := fs.Int("participants", 1_000_000, "synthetic participants to import")
+	dir := fs.String("dir", "", "where to write the CSV files and keep them; default a temporary directory removed afterwards")
+	batch := fs.Int("batch", 1000, "rows per Redis pipeline")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	stop, err := startProfile(*profile)
+	if err != nil {
+		return err
+	}
+	defer stop()
+	_, err = loadtest.RunImport(ctx, loadtest.ImportOptions{RedisURL: *url, Participants: *n, Dir: *dir, Batch: *batch, Out: out})
+	return err
+}
+
+func startProfile(path string) (func(), error) {
+	if path == "" {
+		return func() {}, nil
+	}
+	f, err := os.Create(path)
+	if err != nil {
+		return nil, err
+	}
+	if err := pprof.StartCPUProfile(f); err != nil {
+		f.Close()
+		return nil, err
+	}
+	return func() { pprof.StopCPUProfile(); f.Close() }, nil
 }
