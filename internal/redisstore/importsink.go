@@ -71,16 +71,35 @@ func (s *Store) ApplySavings(ctx context.Context, rows []importer.SavingsRow) er
 	})
 }
 
-// ApplyEvents implements importer.Sink.
+// ApplyEvents implements importer.Sink: the batch's places and topics
+// first, then one script call per participant or group hash.
 func (s *Store) ApplyEvents(ctx context.Context, rows []importer.EventRow) error {
-	cutoff := s.now().Add(-s.opt.KeepEvents).Format("2006-01-02")
-	return s.pipe(ctx, func(p redis.Pipeliner) {
-		for _, r := range rows {
-			key := s.keys.Person(r.Phone)
-			if r.Group != "" {
-				key = s.keys.Group(r.Group)
+	cutoff := s.now().Add(-s.opt.KeepEvents).Format("20060102")
+	texts := map[string]string{}
+	var order []string
+	byKey := map[string][]any{}
+	for _, r := range rows {
+		for _, t := range []string{r.Event.Place, r.Event.Topic} {
+			if t != "" {
+				texts[textID(t)] = t
 			}
-			upsertEvent.Run(ctx, p, []string{key}, eventField(r.Event.ID), encodeEvent(r.Event), cutoff)
+		}
+		key := s.keys.Person(r.Phone)
+		if r.Group != "" {
+			key = s.keys.Group(r.Group)
+		}
+		if byKey[key] == nil {
+			order = append(order, key)
+			byKey[key] = []any{cutoff}
+		}
+		byKey[key] = append(byKey[key], eventField(r.Event.ID), encodeEvent(r.Event))
+	}
+	return s.pipe(ctx, func(p redis.Pipeliner) {
+		for id, t := range texts {
+			p.Set(ctx, s.keys.Text(id), t, 0)
+		}
+		for _, key := range order {
+			upsertEvents.Run(ctx, p, []string{key}, byKey[key]...)
 		}
 	})
 }
@@ -99,7 +118,7 @@ func (s *Store) pipe(ctx context.Context, fill func(redis.Pipeliner)) error {
 // loadScripts makes sure pipelined EVALSHAs find their scripts: Script.Run
 // falls back to EVAL only outside a pipeline.
 func loadScripts(ctx context.Context, rdb redis.UniversalClient) error {
-	for _, sc := range []*redis.Script{upsertParticipant, upsertEvent} {
+	for _, sc := range []*redis.Script{upsertParticipant, upsertEvents} {
 		if err := sc.Load(ctx, rdb).Err(); err != nil {
 			return err
 		}

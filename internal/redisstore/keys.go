@@ -23,11 +23,12 @@
 //	P cb:{coachPhone}        zset    none         callback script: "phone|unixms" scored by unix ms, last 100
 //	P cbday:{phone}:{yyyymmdd} string 48 hours    callback script: one request a day
 //	P flowset:{version}      string  30 days      serve: JSON of the flow and message files of a version
+//	P t:{textId}             string  none         import visits/transfers: a place or topic, named by its hash
 //
-// An event value is its fields joined by \x1f: kind, date, time, place,
-// topic, program, cents. Hashes of a few dozen short fields stay in Redis's
-// compact listpack encoding, which keeps a participant with savings and a
-// few events well under 1 KiB.
+// An event value is short (see events.go): places and topics are stored once
+// under t:{id}. Hashes of a few dozen values of at most 64 bytes stay in
+// Redis's compact listpack encoding, which keeps a participant with savings
+// and a few events under 1 KiB.
 //
 // The hop-load script reads keys it derives from the participant's hash
 // (their group's events, their coach's name): one round trip per hop, at the
@@ -59,6 +60,7 @@ func (k Keys) CallbackDay(phone, day string) string {
 	return k.Prefix + "cbday:" + phone + ":" + day
 }
 func (k Keys) FlowSet(version string) string { return k.Prefix + "flowset:" + version }
+func (k Keys) Text(id string) string         { return k.Prefix + "t:" + id }
 
 // eventSep separates an event's fields in its hash value.
 const eventSep = "\x1f"

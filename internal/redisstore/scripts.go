@@ -97,25 +97,21 @@ redis.call('SADD', KEYS[2], ARGV[2])
 return 1
 `)
 
-// upsertEvent writes one event into a participant's or group's hash and
-// drops that hash's events older than a cutoff, so hashes do not grow
+// upsertEvents writes events into a participant's or group's hash and
+// drops that hash's events dated before a cutoff, so hashes do not grow
 // with the years.
 //
 // KEYS[1] participant or group hash.
-// ARGV[1] event field, ARGV[2] event value, ARGV[3] cutoff date YYYY-MM-DD.
+// ARGV[1] cutoff date YYYYMMDD, ARGV[2..] event field and value pairs.
 // Returns the number of old events dropped.
-var upsertEvent = redis.NewScript(`
-redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])
+var upsertEvents = redis.NewScript(`
+redis.call('HSET', KEYS[1], unpack(ARGV, 2))
 local dropped = 0
 local all = redis.call('HGETALL', KEYS[1])
 for i = 1, #all, 2 do
-  if string.sub(all[i], 1, 2) == 'e:' then
-    local sep = string.find(all[i+1], '\31', 1, true)
-    local date = sep and string.sub(all[i+1], sep + 1, sep + 10) or ''
-    if date < ARGV[3] then
-      redis.call('HDEL', KEYS[1], all[i])
-      dropped = dropped + 1
-    end
+  if string.sub(all[i], 1, 2) == 'e:' and string.sub(all[i+1], 3, 10) < ARGV[1] then
+    redis.call('HDEL', KEYS[1], all[i])
+    dropped = dropped + 1
   end
 end
 return dropped

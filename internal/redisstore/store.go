@@ -33,10 +33,11 @@ func DefaultOptions() Options {
 
 // Store is Willay's Redis.
 type Store struct {
-	rdb  redis.UniversalClient
-	keys Keys
-	opt  Options
-	now  func() time.Time
+	rdb   redis.UniversalClient
+	keys  Keys
+	opt   Options
+	now   func() time.Time
+	texts *textCache
 }
 
 // New wraps a client. now is the clock used for event pruning.
@@ -44,7 +45,7 @@ func New(rdb redis.UniversalClient, prefix string, opt Options, now func() time.
 	if now == nil {
 		now = time.Now
 	}
-	return &Store{rdb: rdb, keys: Keys{Prefix: prefix}, opt: opt, now: now}
+	return &Store{rdb: rdb, keys: Keys{Prefix: prefix}, opt: opt, now: now, texts: newTextCache(100_000)}
 }
 
 // Keys exposes the layout, for tests and tools.
@@ -82,6 +83,9 @@ func (s *Store) Load(ctx context.Context, sessionID, phone string) (*engine.Sess
 		}
 		if ms, ok := raw[3].(int64); ok && ms > 0 {
 			p.LockedFor = time.Duration(ms) * time.Millisecond
+		}
+		if err := s.resolve(ctx, p.Events); err != nil {
+			return nil, nil, err
 		}
 	}
 	return sess, p, nil
@@ -129,34 +133,6 @@ func fillParticipant(p *program.Person, f, group map[string]string) error {
 	}
 	p.Events = append(events(f, ""), events(group, p.Group)...)
 	return nil
-}
-
-// events decodes the e:{id} fields of a hash.
-func events(f map[string]string, group string) []program.Event {
-	var out []program.Event
-	for k, v := range f {
-		if !isEventField(k) {
-			continue
-		}
-		if e, ok := decodeEvent(k[2:], v); ok {
-			e.Group = group
-			out = append(out, e)
-		}
-	}
-	return out
-}
-
-func encodeEvent(e program.Event) string {
-	return strings.Join([]string{e.Kind, e.Date, e.Time, e.Place, e.Topic, e.Program, strconv.FormatInt(e.Cents, 10)}, eventSep)
-}
-
-func decodeEvent(id, v string) (program.Event, bool) {
-	f := strings.Split(v, eventSep)
-	if len(f) != 7 {
-		return program.Event{}, false
-	}
-	cents, _ := strconv.ParseInt(f[6], 10, 64)
-	return program.Event{ID: id, Kind: f[0], Date: f[1], Time: f[2], Place: f[3], Topic: f[4], Program: f[5], Cents: cents}, true
 }
 
 // Save implements engine.Store: the session lives for the idle time.
@@ -211,7 +187,7 @@ func (s *Store) SetLanguage(ctx context.Context, p *program.Person, lang string)
 
 // CoachAgenda implements engine.Effects: the groups' events and each
 // member's own visits, in two round trips.
-func (s *Store) CoachAgenda(ctx context.Context, groups []string) ([]program.Event, error) {
+func (s *Store) CoachAgenda(ctx context.Context, groups []string) (out []program.Event, err error) {
 	pipe := s.rdb.Pipeline()
 	gev := make([]*redis.MapStringStringCmd, len(groups))
 	mem := make([]*redis.StringSliceCmd, len(groups))
@@ -222,12 +198,16 @@ func (s *Store) CoachAgenda(ctx context.Context, groups []string) ([]program.Eve
 	if _, err := pipe.Exec(ctx); err != nil {
 		return nil, err
 	}
-	var out []program.Event
 	var phones []string
 	for i, g := range groups {
 		out = append(out, events(gev[i].Val(), g)...)
 		phones = append(phones, mem[i].Val()...)
 	}
+	defer func() {
+		if err == nil {
+			err = s.resolve(ctx, out)
+		}
+	}()
 	pipe = s.rdb.Pipeline()
 	pev := make([]*redis.MapStringStringCmd, len(phones))
 	for i, ph := range phones {
