@@ -157,6 +157,9 @@ func (a *App) Reload(ctx context.Context) error {
 
 // Close releases Redis.
 func (a *App) Close() {
+	if a.Store != nil {
+		a.Store.Close()
+	}
 	if a.Redis != nil {
 		_ = a.Redis.Close()
 	}

@@ -4,9 +4,9 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/base64"
+	"slices"
 	"strconv"
 	"strings"
-	"sync"
 
 	"github.com/willay-pe/willay/internal/program"
 )
@@ -87,7 +87,7 @@ func (s *Store) resolve(ctx context.Context, evs []program.Event) error {
 	var missing []string
 	for _, e := range evs {
 		for _, id := range []string{e.Place, e.Topic} {
-			if _, ok := s.texts.get(id); !ok && id != "" {
+			if _, ok := s.texts.get(id); !ok && id != "" && !slices.Contains(missing, id) {
 				missing = append(missing, id)
 			}
 		}
@@ -108,37 +108,13 @@ func (s *Store) resolve(ctx context.Context, evs []program.Event) error {
 		}
 	}
 	for i := range evs {
-		evs[i].Place, _ = s.texts.get(evs[i].Place)
-		evs[i].Topic, _ = s.texts.get(evs[i].Topic)
+		evs[i].Place = s.text(evs[i].Place)
+		evs[i].Topic = s.text(evs[i].Topic)
 	}
 	return nil
 }
 
-// textCache keeps texts by id. Ids name their content, so an entry is
-// never stale; the cache only has to stay bounded.
-type textCache struct {
-	mu  sync.RWMutex
-	m   map[string]string
-	max int
-}
-
-func newTextCache(max int) *textCache { return &textCache{m: map[string]string{}, max: max} }
-
-func (c *textCache) get(id string) (string, bool) {
-	if id == "" {
-		return "", true
-	}
-	c.mu.RLock()
-	defer c.mu.RUnlock()
-	t, ok := c.m[id]
-	return t, ok
-}
-
-func (c *textCache) put(id, t string) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if len(c.m) >= c.max {
-		clear(c.m) // places are few: a full cache means churn, start over
-	}
-	c.m[id] = t
+func (s *Store) text(id string) string {
+	t, _ := s.texts.get(id)
+	return t
 }

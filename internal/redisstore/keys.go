@@ -30,10 +30,13 @@
 // Redis's compact listpack encoding, which keeps a participant with savings
 // and a few events under 1 KiB.
 //
-// The hop-load script reads keys it derives from the participant's hash
-// (their group's events, their coach's name): one round trip per hop, at the
-// price of not running on Redis Cluster. Willay runs on one Redis (with a
-// replica or Sentinel for failover).
+// A hop reads the session, the person and the PIN lock in one pipelined
+// round trip; a group's events and a coach's name are cached in each server
+// for GroupTTL (15 s), so an import reaches running servers within that.
+// Scripts touch only the keys they are given, except upsertParticipant,
+// which moves a phone between group member sets it names from the hash:
+// Willay runs on one Redis (with a replica or Sentinel for failover), not
+// on Redis Cluster.
 package redisstore
 
 import "strings"

@@ -2,30 +2,6 @@ package redisstore
 
 import "github.com/redis/go-redis/v9"
 
-// loadHop reads everything one hop needs in one round trip.
-//
-// KEYS[1] session key, KEYS[2] participant hash, KEYS[3] coach hash,
-// KEYS[4] PIN lock key.
-// ARGV[1] key prefix, used to reach the participant's group hash and their
-// coach's hash, which are named inside KEYS[2].
-// Returns {session JSON or false, participant fields, coach fields,
-// lock PTTL in ms (<= 0: not locked), group fields, coach name or false}.
-var loadHop = redis.NewScript(`
-local sess = redis.call('GET', KEYS[1])
-local p = redis.call('HGETALL', KEYS[2])
-local c = redis.call('HGETALL', KEYS[3])
-local lock = redis.call('PTTL', KEYS[4])
-local g = {}
-local coachName = false
-if #p > 0 then
-  local grp = redis.call('HGET', KEYS[2], 'grp')
-  if grp then g = redis.call('HGETALL', ARGV[1] .. 'g:' .. grp) end
-  local coach = redis.call('HGET', KEYS[2], 'coach')
-  if coach then coachName = redis.call('HGET', ARGV[1] .. 'c:' .. coach, 'name') end
-end
-return {sess, p, c, lock, g, coachName}
-`)
-
 // verifyPIN checks a PIN attempt, counts failures and locks after too many,
 // once per hop.
 //

@@ -23,12 +23,16 @@ type Options struct {
 	OnceTTL     time.Duration // how long a hop's side effect is remembered
 	SnapshotTTL time.Duration
 	KeepEvents  time.Duration // events older than this are dropped on import
+	// GroupTTL is how long a server keeps a group's events and a coach's
+	// name in memory: an import reaches hops within it. 0 reads them on
+	// every hop (one more round trip).
+	GroupTTL time.Duration
 }
 
 // DefaultOptions are the numbers.
 func DefaultOptions() Options {
 	return Options{SessionTTL: 180 * time.Second, PINTries: 3, PINLock: 30 * time.Minute,
-		OnceTTL: time.Hour, SnapshotTTL: 30 * 24 * time.Hour, KeepEvents: 60 * 24 * time.Hour}
+		OnceTTL: time.Hour, SnapshotTTL: 30 * 24 * time.Hour, KeepEvents: 60 * 24 * time.Hour, GroupTTL: 15 * time.Second}
 }
 
 // Store is Willay's Redis.
@@ -37,7 +41,10 @@ type Store struct {
 	keys  Keys
 	opt   Options
 	now   func() time.Time
-	texts *textCache
+	texts *cache[string]            // t:{id} texts, by id: never stale
+	group *cache[map[string]string] // g:{group} hashes, for GroupTTL
+	coach *cache[string]            // coaches' names, for GroupTTL
+	batch *batcher                  // hops' reads and saves, pipelined together
 }
 
 // New wraps a client. now is the clock used for event pruning.
@@ -45,8 +52,15 @@ func New(rdb redis.UniversalClient, prefix string, opt Options, now func() time.
 	if now == nil {
 		now = time.Now
 	}
-	return &Store{rdb: rdb, keys: Keys{Prefix: prefix}, opt: opt, now: now, texts: newTextCache(100_000)}
+	return &Store{rdb: rdb, keys: Keys{Prefix: prefix}, opt: opt, now: now,
+		texts: newCache[string](100_000, 0),
+		group: newCache[map[string]string](100_000, opt.GroupTTL),
+		coach: newCache[string](100_000, opt.GroupTTL),
+		batch: newBatcher(rdb, 2, 2*time.Second)}
 }
+
+// Close stops the store's batching; the client stays the caller's.
+func (s *Store) Close() { s.batch.close() }
 
 // Keys exposes the layout, for tests and tools.
 func (s *Store) Keys() Keys { return s.keys }
@@ -54,41 +68,83 @@ func (s *Store) Keys() Keys { return s.keys }
 // Ping tells whether Redis answers.
 func (s *Store) Ping(ctx context.Context) error { return s.rdb.Ping(ctx).Err() }
 
-// Load implements engine.Store in one round trip.
+// Load implements engine.Store: one round trip reads the session, the
+// person and the PIN lock; the participant's group events and coach name
+// come from memory, or from a second round trip every GroupTTL.
 func (s *Store) Load(ctx context.Context, sessionID, phone string) (*engine.Session, *program.Person, error) {
-	keys := []string{s.keys.Session(phone, sessionID), s.keys.Person(phone), s.keys.Coach(phone), s.keys.PINLock(phone)}
-	raw, err := loadHop.Run(ctx, s.rdb, keys, s.keys.Prefix).Slice()
+	var sessCmd *redis.StringCmd
+	var pCmd, cCmd *redis.MapStringStringCmd
+	var lockCmd *redis.DurationCmd
+	err := s.batch.do(ctx, func(pipe redis.Pipeliner) {
+		sessCmd = pipe.Get(ctx, s.keys.Session(phone, sessionID))
+		pCmd = pipe.HGetAll(ctx, s.keys.Person(phone))
+		cCmd = pipe.HGetAll(ctx, s.keys.Coach(phone))
+		lockCmd = pipe.PTTL(ctx, s.keys.PINLock(phone))
+	})
 	if err != nil {
 		return nil, nil, err
 	}
-	if len(raw) != 6 {
-		return nil, nil, fmt.Errorf("hop load: %d values, want 6", len(raw))
+	if err := sessCmd.Err(); err != nil && err != redis.Nil {
+		return nil, nil, err
+	}
+	for _, c := range []redis.Cmder{pCmd, cCmd, lockCmd} {
+		if err := c.Err(); err != nil {
+			return nil, nil, err
+		}
 	}
 	var sess *engine.Session
-	if js, ok := raw[0].(string); ok {
+	if js, err := sessCmd.Bytes(); err == nil {
 		sess = &engine.Session{}
-		if err := json.Unmarshal([]byte(js), sess); err != nil {
+		if err := json.Unmarshal(js, sess); err != nil {
 			return nil, nil, fmt.Errorf("session %s: %w", sessionID, err)
 		}
 	}
 	p := &program.Person{Phone: phone}
-	if c := pairs(raw[2]); len(c) > 0 {
+	if c := cCmd.Val(); len(c) > 0 {
 		fillCoach(p, c)
-	} else if f := pairs(raw[1]); len(f) > 0 {
-		if err := fillParticipant(p, f, pairs(raw[4])); err != nil {
-			return nil, nil, err
-		}
-		if name, ok := raw[5].(string); ok {
-			p.CoachName = name
-		}
-		if ms, ok := raw[3].(int64); ok && ms > 0 {
-			p.LockedFor = time.Duration(ms) * time.Millisecond
-		}
-		if err := s.resolve(ctx, p.Events); err != nil {
-			return nil, nil, err
-		}
+		return sess, p, nil
 	}
-	return sess, p, nil
+	f := pCmd.Val()
+	if len(f) == 0 {
+		return sess, p, nil
+	}
+	group, coachName, err := s.shared(ctx, f["grp"], f["coach"])
+	if err != nil {
+		return nil, nil, err
+	}
+	if err := fillParticipant(p, f, group); err != nil {
+		return nil, nil, err
+	}
+	p.CoachName = coachName
+	if ttl := lockCmd.Val(); ttl > 0 {
+		p.LockedFor = ttl
+	}
+	return sess, p, s.resolve(ctx, p.Events)
+}
+
+// shared reads what a participant shares with others, their group's
+// events and their coach's name, through the in-process cache.
+func (s *Store) shared(ctx context.Context, group, coach string) (map[string]string, string, error) {
+	g, gok := s.group.get(group)
+	name, cok := s.coach.get(coach)
+	if (gok || group == "") && (cok || coach == "") {
+		return g, name, nil
+	}
+	pipe := s.rdb.Pipeline()
+	gCmd := pipe.HGetAll(ctx, s.keys.Group(group))
+	nCmd := pipe.HGet(ctx, s.keys.Coach(coach), "name")
+	if _, err := pipe.Exec(ctx); err != nil && err != redis.Nil {
+		return nil, "", err
+	}
+	if err := gCmd.Err(); err != nil {
+		return nil, "", err
+	}
+	g, name = gCmd.Val(), nCmd.Val()
+	if s.opt.GroupTTL > 0 {
+		s.group.put(group, g)
+		s.coach.put(coach, name)
+	}
+	return g, name, nil
 }
 
 // pairs turns an HGETALL reply into a map.
@@ -141,7 +197,13 @@ func (s *Store) Save(ctx context.Context, sess *engine.Session) error {
 	if err != nil {
 		return err
 	}
-	return s.rdb.Set(ctx, s.keys.Session(sess.Phone, sess.ID), js, s.opt.SessionTTL).Err()
+	var set *redis.StatusCmd
+	if err := s.batch.do(ctx, func(p redis.Pipeliner) {
+		set = p.Set(ctx, s.keys.Session(sess.Phone, sess.ID), js, s.opt.SessionTTL)
+	}); err != nil {
+		return err
+	}
+	return set.Err()
 }
 
 // SetPIN stores a keyed hash of a new PIN and forgets past failures.

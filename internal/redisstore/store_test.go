@@ -19,7 +19,9 @@ var lima, _ = time.LoadLocation("America/Lima")
 
 var now = time.Date(2026, 11, 27, 10, 0, 0, 0, lima)
 
-func newStore(t *testing.T) (*Store, *testredis.Redis) {
+func newStore(t *testing.T) (*Store, *testredis.Redis) { return newStoreB(t) }
+
+func newStoreB(t testing.TB) (*Store, *testredis.Redis) {
 	r := testredis.New(t)
 	return New(r.Client, r.Prefix, DefaultOptions(), func() time.Time { return now }), r
 }

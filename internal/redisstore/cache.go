@@ -1,0 +1,47 @@
+package redisstore
+
+import (
+	"sync"
+	"time"
+)
+
+// cache is a small in-process cache in front of Redis for what hops read
+// often and imports change rarely. Entries live for ttl (0: for ever, for
+// content-addressed values); when it holds max entries it starts over,
+// which is cheaper than an LRU and fine for data this small.
+type cache[V any] struct {
+	mu  sync.RWMutex
+	m   map[string]cached[V]
+	ttl time.Duration
+	max int
+	now func() time.Time
+}
+
+type cached[V any] struct {
+	v  V
+	at time.Time
+}
+
+func newCache[V any](max int, ttl time.Duration) *cache[V] {
+	return &cache[V]{m: map[string]cached[V]{}, ttl: ttl, max: max, now: time.Now}
+}
+
+func (c *cache[V]) get(k string) (V, bool) {
+	c.mu.RLock()
+	defer c.mu.RUnlock()
+	e, ok := c.m[k]
+	if !ok || (c.ttl > 0 && c.now().Sub(e.at) > c.ttl) {
+		var zero V
+		return zero, false
+	}
+	return e.v, true
+}
+
+func (c *cache[V]) put(k string, v V) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if len(c.m) >= c.max {
+		clear(c.m)
+	}
+	c.m[k] = cached[V]{v: v, at: c.now()}
+}
