@@ -169,7 +169,7 @@ func (c *checker) sampleRun(lang string, f *flow.Flow, n *flow.Node) *run {
 		a.Run = func(context.Context, *Call) (Result, error) { return sample, nil }
 		samples[name] = a
 	}
-	e := &Engine{Config{Actions: samples, Screens: c.screens}}
+	e := New(Config{Actions: samples, Screens: c.screens})
 	p := &program.Person{Name: "Maximiliana", Lang: lang}
 	stack := []string{}
 	if n.ID != f.Start {

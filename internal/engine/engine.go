@@ -7,9 +7,11 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"hash"
 	"log/slog"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/willay-pe/willay/internal/flow"
@@ -30,7 +32,10 @@ type Config struct {
 
 // Engine answers hops. It is safe for concurrent use: all state is in the
 // session, and the session is in the Store.
-type Engine struct{ Config }
+type Engine struct {
+	Config
+	macs *sync.Pool // keyed hashes of inputs, reused: one per input per hop
+}
 
 // New builds an engine.
 func New(c Config) *Engine {
@@ -43,7 +48,8 @@ func New(c Config) *Engine {
 	if c.Log == nil {
 		c.Log = slog.Default()
 	}
-	return &Engine{c}
+	key := c.PINKey
+	return &Engine{Config: c, macs: &sync.Pool{New: func() any { return hmac.New(sha256.New, key) }}}
 }
 
 // maxInputs bounds how much of a path is read: no menu is that deep, and a
@@ -159,9 +165,14 @@ func isPrefix(a, b []string) bool {
 // inputKey names what was typed without revealing it: keyed with the PIN
 // key, so that a copy of Redis does not give away 4-digit PINs.
 func (e *Engine) inputKey(session, in string) string {
-	m := hmac.New(sha256.New, e.PINKey)
-	m.Write([]byte(session + "\x00" + strings.TrimSpace(in)))
-	return hex.EncodeToString(m.Sum(nil)[:8])
+	m := e.macs.Get().(hash.Hash)
+	defer e.macs.Put(m)
+	m.Reset()
+	m.Write([]byte(session))
+	m.Write([]byte{0})
+	m.Write([]byte(strings.TrimSpace(in)))
+	var sum [sha256.Size]byte
+	return hex.EncodeToString(m.Sum(sum[:0])[:8])
 }
 
 // start picks up the session on the flows version it began on, or begins
