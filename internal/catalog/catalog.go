@@ -230,7 +230,7 @@ func (c *Catalog) Text(code, id string, data map[string]any) (text string, fellB
 	return "", true, fmt.Errorf("%w: %s", ErrNotFound, id)
 }
 
-// Static tells whether message id, as served to code, has no placeholders:
+// Static tells whether message id, as served to code, has no variables:
 // its text is then the same for everyone and may be cached.
 func (c *Catalog) Static(code, id string) bool {
 	for _, lc := range c.chain(code) {

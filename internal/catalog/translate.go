@@ -31,7 +31,7 @@ func (c *Catalog) Export(lang string, all bool) ([]byte, error) {
 	fmt.Fprintf(&b, "# Willay texts to translate into %q.\n", lang)
 	b.WriteString("# For each text: read the Spanish (es) and write the translation in `other`.\n")
 	b.WriteString("# A `draft:` line is an earlier, unreviewed attempt: copy it into `other`\n")
-	b.WriteString("# only if it is right. Keep {{.Placeholders}} as they are. Do not change\n")
+	b.WriteString("# only if it is right. Keep {{.Variables}} as they are. Do not change\n")
 	b.WriteString("# `hash`: it says which Spanish text you translated. A text whose `other`\n")
 	b.WriteString("# stays empty is skipped: only what you fill in is marked reviewed.\n")
 	b.WriteString("# Hand the file back to be loaded with: willay locales import FILE\n\n")
@@ -132,8 +132,8 @@ func (c *Catalog) acceptable(lang string, m *i18n.Message, check Check) string {
 		return "no such text in Spanish: it was removed or renamed; export again"
 	case m.Hash != Hash(src):
 		return "the Spanish text changed since this file was exported; export again and translate the new text"
-	case Placeholders(m.Other) != Placeholders(src.Other):
-		return fmt.Sprintf("placeholders %s differ from the Spanish %s: keep them as they are", Placeholders(m.Other), Placeholders(src.Other))
+	case Variables(m.Other) != Variables(src.Other):
+		return fmt.Sprintf("variables %s differ from the Spanish %s: keep them as they are", Variables(m.Other), Variables(src.Other))
 	}
 	if check != nil {
 		return check(lang, m.Other)
@@ -143,13 +143,13 @@ func (c *Catalog) acceptable(lang string, m *i18n.Message, check Check) string {
 
 var langCode = regexp.MustCompile(`^[a-z]{2,3}$`)
 
-var placeholderRE = regexp.MustCompile(`{{\s*\.(\w+)\s*}}`)
+var variableRE = regexp.MustCompile(`{{\s*\.(\w+)\s*}}`)
 
-// Placeholders lists the {{.Names}} of a text, sorted, as "{A, B}": a
+// Variables lists the {{.Names}} of a text, sorted, as "{A, B}": a
 // translation must have the same set as its Spanish.
-func Placeholders(s string) string {
+func Variables(s string) string {
 	var out []string
-	for _, m := range placeholderRE.FindAllStringSubmatch(s, -1) {
+	for _, m := range variableRE.FindAllStringSubmatch(s, -1) {
 		out = append(out, m[1])
 	}
 	sort.Strings(out)

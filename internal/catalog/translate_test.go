@@ -260,10 +260,10 @@ func TestImportRefuses(t *testing.T) {
 		file string
 		want []catalog.ImportProblem
 	}{
-		{"placeholders differ", entry("main.title", hash("main.title"), "Allillanchu {{.Nombre}}. Willay:"),
-			[]catalog.ImportProblem{{"main.title", "placeholders {Nombre} differ from the Spanish {Name}: keep them as they are"}}},
-		{"placeholder dropped", entry("savings.balance", hash("savings.balance"), "Qullqiyki: {{.Balance}}."),
-			[]catalog.ImportProblem{{"savings.balance", "placeholders {Balance} differ from the Spanish {AsOf, Balance}: keep them as they are"}}},
+		{"variables differ", entry("main.title", hash("main.title"), "Allillanchu {{.Nombre}}. Willay:"),
+			[]catalog.ImportProblem{{"main.title", "variables {Nombre} differ from the Spanish {Name}: keep them as they are"}}},
+		{"variable dropped", entry("savings.balance", hash("savings.balance"), "Qullqiyki: {{.Balance}}."),
+			[]catalog.ImportProblem{{"savings.balance", "variables {Balance} differ from the Spanish {AsOf, Balance}: keep them as they are"}}},
 		{"stale hash", entry("main.title", catalog.Hash(&i18n.Message{Other: "Hola {{.Name}}:"}), "Allillanchu {{.Name}}. Willay:"),
 			[]catalog.ImportProblem{{"main.title", "the Spanish text changed since this file was exported; export again and translate the new text"}}},
 		{"no hash", "main.title:\n  other: \"Allillanchu {{.Name}}\"\n",

@@ -14,7 +14,7 @@ import (
 )
 
 // Check validates a bundle as `willay flows check` does: the flows' graph,
-// then every text of every language: missing, unreviewed, placeholders,
+// then every text of every language: missing, unreviewed, variables,
 // characters outside GSM-7, and screens that do not fit.
 func Check(b *Bundle, actions map[string]Action, screens Screens) []flow.Problem {
 	ps := flow.Validate(b.Flows, Spec(actions), b.Catalog, catalog.Source)
@@ -61,8 +61,8 @@ func (c *checker) texts() []flow.Problem {
 				drafts[lang]++
 			}
 			src, m := cat.Message(catalog.Source, id), cat.Message(lang, id)
-			if got, want := catalog.Placeholders(m.Other), catalog.Placeholders(src.Other); got != want {
-				p.Text = fmt.Sprintf("placeholders %s differ from Spanish %s", got, want)
+			if got, want := catalog.Variables(m.Other), catalog.Variables(src.Other); got != want {
+				p.Text = fmt.Sprintf("variables %s differ from Spanish %s", got, want)
 				ps = append(ps, p)
 			}
 			for _, form := range []string{m.Zero, m.One, m.Two, m.Few, m.Many, m.Other} {
@@ -88,11 +88,11 @@ func (c *checker) form(p flow.Problem, lang, text string) []flow.Problem {
 		p.Text = fmt.Sprintf("characters outside GSM-7 %q force UCS-2 (80-character screens): write them plainly", string(bad))
 		ps = append(ps, p)
 	}
-	// Placeholders are left out: what is too long without its values can
+	// Variables are left out: what is too long without its values can
 	// never be shown whole; with values, screens are measured below.
 	if bare := action.ReplaceAllString(norm, ""); !c.screens.Limits.Fits(bare) {
 		enc, n := gsm.Measure(bare)
-		p.Text = fmt.Sprintf("%d characters in %s without its placeholders, longer than a whole screen (%d): shorten it", n, enc, c.screens.Limits.Max(enc))
+		p.Text = fmt.Sprintf("%d characters in %s without its variables, longer than a whole screen (%d): shorten it", n, enc, c.screens.Limits.Max(enc))
 		ps = append(ps, p)
 	}
 	return ps
@@ -145,7 +145,7 @@ func (c *checker) screen(lang string, f *flow.Flow, n *flow.Node) []flow.Problem
 				Text: fmt.Sprintf("a text is %d characters in %s, over one screen (%d): %q", size, enc, c.screens.Limits.Max(enc), line)})
 		}
 		if strings.Contains(line, "<no value>") {
-			ps = append(ps, flow.Problem{File: f.File, Node: n.ID, Lang: lang, Text: fmt.Sprintf("a placeholder has no value: %q", line)})
+			ps = append(ps, flow.Problem{File: f.File, Node: n.ID, Lang: lang, Text: fmt.Sprintf("a variable has no value: %q", line)})
 		}
 	}
 	pages, _ := r.pages()

@@ -19,7 +19,7 @@ type Bundle struct {
 	Catalog *catalog.Catalog
 	Files   map[string][]byte // what the version hashes, for snapshots
 
-	static sync.Map // lang, id, folding → normalized text of messages without placeholders
+	static sync.Map // lang, id, folding → normalized text of messages without variables
 }
 
 // Version names the bundle.

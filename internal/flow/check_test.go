@@ -98,18 +98,18 @@ func TestCheckQuechuaText(t *testing.T) {
 			`locales/qu.yaml: message main.title [qu]: characters outside GSM-7 "你" force UCS-2 (80-character screens): write them plainly`,
 		}},
 		{"accent GSM-7 lacks folds", title, `"Allillanchu {{.Name}}. Willáy:"`, nil},
-		{"wrong placeholder", title, `"Allillanchu {{.Nombre}}. Willay:"`, []string{
-			`locales/qu.yaml: message main.title [qu]: placeholders {Nombre} differ from Spanish {Name}`,
+		{"wrong variable", title, `"Allillanchu {{.Nombre}}. Willay:"`, []string{
+			`locales/qu.yaml: message main.title [qu]: variables {Nombre} differ from Spanish {Name}`,
 		}},
-		{"missing placeholder", `"Qullqiyki: {{.Balance}}, {{.AsOf}} p'unchawkama."`, `"Qullqiyki: {{.Balance}}."`, []string{
-			`locales/qu.yaml: message savings.balance [qu]: placeholders {Balance} differ from Spanish {AsOf, Balance}`,
+		{"missing variable", `"Qullqiyki: {{.Balance}}, {{.AsOf}} p'unchawkama."`, `"Qullqiyki: {{.Balance}}."`, []string{
+			`locales/qu.yaml: message savings.balance [qu]: variables {Balance} differ from Spanish {AsOf, Balance}`,
 		}},
 		{"longer than a screen", title, long, []string{
 			// Too long only once the name is in: reported on the screen.
 			fmt.Sprintf(`flows/participant.yaml: node main [qu]: a text is %d characters in GSM-7, over one screen (182): %q`, len(shown), shown),
 		}},
 		{"longer than a screen on its own", title, `"{{.Name}} ` + filler + filler + `"`, []string{
-			`locales/qu.yaml: message main.title [qu]: 335 characters in GSM-7 without its placeholders, longer than a whole screen (182): shorten it`,
+			`locales/qu.yaml: message main.title [qu]: 335 characters in GSM-7 without its variables, longer than a whole screen (182): shorten it`,
 		}},
 	}
 	for _, tt := range tests {
