@@ -4,7 +4,9 @@
 package program
 
 import (
+	"cmp"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 )
@@ -131,12 +133,9 @@ func hasKind(kinds []string, k string) bool {
 }
 
 func sortEvents(es []Event) {
-	key := func(e Event) string { return e.Date + " " + e.Time + " " + e.ID }
-	for i := 1; i < len(es); i++ {
-		for j := i; j > 0 && key(es[j]) < key(es[j-1]); j-- {
-			es[j], es[j-1] = es[j-1], es[j]
-		}
-	}
+	slices.SortFunc(es, func(a, b Event) int {
+		return cmp.Or(cmp.Compare(a.Date, b.Date), cmp.Compare(a.Time, b.Time), cmp.Compare(a.ID, b.ID))
+	})
 }
 
 // Callback is a participant's request that their coach call them.
