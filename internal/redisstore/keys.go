@@ -24,6 +24,14 @@
 //	P cbday:{phone}:{yyyymmdd} string 48 hours    callback script: one request a day
 //	P flowset:{version}      string  30 days      serve: JSON of the flow and message files of a version
 //	P t:{textId}             string  none         import visits/transfers: a place or topic, named by its hash
+//	P sms:{id}               hash    90 days      outbound: an outgoing message (to lang text enc seg kind exempt sid status rank)
+//	P smsh:{id}              list    90 days      outbound: its history, one JSON step per entry
+//	P smssid:{sid}           string  90 days      outbound: provider's message SID → id, for status callbacks
+//	P smslog                 zset    none         outbound: message ids by creation time (last 200,000)
+//	P optout:{phone}         string  none         SMS STOP/BAJA, or provider error 21610: no reminders or broadcasts
+//	P invalid:{phone}        string  none         provider errors 21211/21614: the code
+//	P outbox                 list    none         the local outbox provider (no Twilio credentials): sent messages
+//	asynq:{P sms}:*          (asynq) per asynq    the outgoing queue, in asynq's own layout (queue name "P sms")
 //
 // An event value is short (see events.go): places and topics are stored once
 // under t:{id}. Hashes of a few dozen values of at most 64 bytes stay in
@@ -64,6 +72,17 @@ func (k Keys) CallbackDay(phone, day string) string {
 }
 func (k Keys) FlowSet(version string) string { return k.Prefix + "flowset:" + version }
 func (k Keys) Text(id string) string         { return k.Prefix + "t:" + id }
+func (k Keys) SMS(id string) string          { return k.Prefix + "sms:" + id }
+func (k Keys) SMSHistory(id string) string   { return k.Prefix + "smsh:" + id }
+func (k Keys) SMSBySID(sid string) string    { return k.Prefix + "smssid:" + sid }
+func (k Keys) SMSLog() string                { return k.Prefix + "smslog" }
+func (k Keys) OptOut(phone string) string    { return k.Prefix + "optout:" + phone }
+func (k Keys) Invalid(phone string) string   { return k.Prefix + "invalid:" + phone }
+func (k Keys) Outbox() string                { return k.Prefix + "outbox" }
+
+// Queue is the asynq queue of outgoing messages: named after the prefix, so
+// that installations sharing a Redis do not share a queue.
+func (k Keys) Queue() string { return k.Prefix + "sms" }
 
 // eventSep separates an event's fields in its hash value.
 const eventSep = "\x1f"

@@ -88,3 +88,18 @@ func randomHex() string {
 	_, _ = rand.Read(b)
 	return hex.EncodeToString(b)
 }
+
+// Queue is an asynq queue name under the test's prefix; the queue and
+// everything asynq keeps for it are deleted after the test.
+func (r *Redis) Queue(t testing.TB) string {
+	q := r.Prefix + "sms"
+	t.Cleanup(func() {
+		ctx := context.Background()
+		iter := r.Client.Scan(ctx, 0, "asynq:{"+q+"}*", 10000).Iterator()
+		for iter.Next(ctx) {
+			r.Client.Unlink(ctx, iter.Val())
+		}
+		r.Client.SRem(ctx, "asynq:queues", q)
+	})
+	return q
+}

@@ -1,0 +1,114 @@
+// Package outbound owns where an SMS leaves: every outgoing message is
+// stored with an idempotency key, queued in Redis (asynq), sent at the
+// account's rate, retried when the provider says so, and tracked to
+// delivery. Reminders, broadcasts, call-back alerts and one-off messages
+// all go through Send.
+package outbound
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/go-redis/redis_rate/v10"
+	"github.com/hibiken/asynq"
+	"github.com/redis/go-redis/v9"
+
+	"github.com/willay-pe/willay/internal/gsm"
+	"github.com/willay-pe/willay/internal/sms"
+)
+
+// Store keeps messages and who may receive them.
+type Store interface {
+	CreateMessage(ctx context.Context, m *sms.Message) (bool, error)
+	AddStep(ctx context.Context, id string, st sms.Step, sid string) (bool, error)
+	Message(ctx context.Context, id string) (*sms.Message, error)
+	OptedOut(ctx context.Context, phone string) (bool, error)
+	SetOptOut(ctx context.Context, phone string, out bool) error
+	SetInvalid(ctx context.Context, phone string, code int) error
+}
+
+// Config is what the pipeline depends on.
+type Config struct {
+	Redis       redis.UniversalClient
+	Queue       string // asynq queue name
+	RateKey     string // Redis key of the account-wide rate limit
+	Store       Store
+	Sender      sms.Sender
+	Rate        int // messages per second for the whole account; 0: no limit
+	Concurrency int // sends in flight per worker
+	MaxRetry    int
+	FoldAccents bool
+	Now         func() time.Time
+	Log         *slog.Logger
+}
+
+// Pipeline queues and sends.
+type Pipeline struct {
+	cfg     Config
+	client  *asynq.Client
+	limiter *redis_rate.Limiter
+}
+
+// TaskType is the asynq task of one send.
+const TaskType = "sms:send"
+
+// New builds a pipeline; Run starts its worker.
+func New(c Config) *Pipeline {
+	if c.Now == nil {
+		c.Now = time.Now
+	}
+	if c.Concurrency <= 0 {
+		c.Concurrency = 10
+	}
+	if c.Log == nil {
+		c.Log = slog.Default()
+	}
+	return &Pipeline{cfg: c, client: asynq.NewClientFromRedisClient(c.Redis), limiter: redis_rate.NewLimiter(c.Redis)}
+}
+
+// Request is a message to send.
+type Request struct {
+	ID     string // idempotency key: a second Send with it sends nothing more
+	To     string // E.164
+	Lang   string // the catalog language the text is in
+	Text   string
+	Kind   string
+	Exempt bool // reaches opted-out people: opt-out confirmations, replies
+}
+
+// ErrEmpty is returned for a message with no text.
+var ErrEmpty = errors.New("outbound: empty message")
+
+// Send stores and queues a message. It is idempotent: the same ID is
+// stored and queued once, and a message already past queueing is left
+// alone, so callers may retry Send freely.
+func (p *Pipeline) Send(ctx context.Context, r Request) (*sms.Message, error) {
+	text := gsm.Normalize(r.Text, gsm.Options{FoldAccents: p.cfg.FoldAccents, StripStress: r.Lang == "shp"})
+	if text == "" {
+		return nil, ErrEmpty
+	}
+	enc, segs := gsm.Segments(text)
+	m := &sms.Message{ID: r.ID, To: r.To, Lang: r.Lang, Text: text, Encoding: enc.String(), Segments: segs, Kind: r.Kind,
+		Exempt: r.Exempt, History: []sms.Step{{Status: sms.Queued, At: p.cfg.Now()}}}
+	created, err := p.cfg.Store.CreateMessage(ctx, m)
+	if err != nil {
+		return nil, fmt.Errorf("store message %s: %w", r.ID, err)
+	}
+	if !created {
+		if m, err = p.cfg.Store.Message(ctx, r.ID); err != nil || m == nil || m.Status() != sms.Queued {
+			return m, err
+		}
+	}
+	_, err = p.client.EnqueueContext(ctx, asynq.NewTask(TaskType, []byte(r.ID)),
+		asynq.Queue(p.cfg.Queue), asynq.TaskID(r.ID), asynq.MaxRetry(p.cfg.MaxRetry))
+	if err != nil && !errors.Is(err, asynq.ErrTaskIDConflict) {
+		return m, fmt.Errorf("queue message %s: %w", r.ID, err)
+	}
+	return m, nil
+}
+
+// Close releases the queue client.
+func (p *Pipeline) Close() error { return p.client.Close() }

@@ -1,0 +1,173 @@
+package redisstore
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"strconv"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+
+	"github.com/willay-pe/willay/internal/sms"
+)
+
+// Outgoing messages. A message is a hash (its fields and latest status)
+// and a list (its history), so that a step is appended atomically without
+// reading the message first.
+
+// smsTTL keeps delivery records for the program's monthly reports.
+const smsTTL = 90 * 24 * time.Hour
+
+// smsLogMax bounds the index `willay sms log` reads.
+const smsLogMax = 200_000
+
+// createMessage stores a new message unless its ID exists.
+//
+// KEYS[1] message hash, KEYS[2] history list, KEYS[3] log index.
+// ARGV[1] TTL ms, ARGV[2] log score (unix ms), ARGV[3] id, ARGV[4] first
+// step JSON, ARGV[5] index size, ARGV[6..] field/value pairs.
+// Returns 1 when created, 0 when the ID was taken.
+var createMessage = redis.NewScript(`
+if redis.call('EXISTS', KEYS[1]) == 1 then return 0 end
+redis.call('HSET', KEYS[1], unpack(ARGV, 6))
+redis.call('PEXPIRE', KEYS[1], ARGV[1])
+redis.call('RPUSH', KEYS[2], ARGV[4])
+redis.call('PEXPIRE', KEYS[2], ARGV[1])
+redis.call('ZADD', KEYS[3], ARGV[2], ARGV[3])
+redis.call('ZREMRANGEBYRANK', KEYS[3], 0, -tonumber(ARGV[5]) - 1)
+return 1
+`)
+
+// CreateMessage stores a new message with its first step. It returns false,
+// and changes nothing, when a message with that ID exists: the ID is the
+// idempotency key.
+func (s *Store) CreateMessage(ctx context.Context, m *sms.Message) (bool, error) {
+	step, _ := json.Marshal(m.History[len(m.History)-1])
+	keys := []string{s.keys.SMS(m.ID), s.keys.SMSHistory(m.ID), s.keys.SMSLog()}
+	n, err := createMessage.Run(ctx, s.rdb, keys, smsTTL.Milliseconds(), m.History[0].At.UnixMilli(), m.ID, step, smsLogMax,
+		"to", m.To, "lang", m.Lang, "text", m.Text, "enc", m.Encoding, "seg", m.Segments, "kind", m.Kind,
+		"exempt", boolField(m.Exempt), "status", string(m.Status()), "rank", rank[m.Status()]).Int()
+	return n == 1, err
+}
+
+func boolField(b bool) string {
+	if b {
+		return "1"
+	}
+	return ""
+}
+
+// appendStep adds a step to a message's history and moves its status
+// forward, never back: providers' callbacks arrive out of order.
+//
+// KEYS[1] message hash, KEYS[2] history list, KEYS[3] SID index key ("" ok).
+// ARGV[1] step JSON, ARGV[2] status, ARGV[3] its rank, ARGV[4] SID (may be
+// empty), ARGV[5] TTL ms, ARGV[6] message id.
+// Returns 1 when the status moved, 0 when only the history grew, -1 when
+// the message does not exist.
+var appendStep = redis.NewScript(`
+if redis.call('EXISTS', KEYS[1]) == 0 then return -1 end
+redis.call('RPUSH', KEYS[2], ARGV[1])
+if ARGV[4] ~= '' then
+  redis.call('HSET', KEYS[1], 'sid', ARGV[4])
+  redis.call('SET', KEYS[3], ARGV[6], 'PX', ARGV[5])
+end
+local cur = tonumber(redis.call('HGET', KEYS[1], 'rank') or '0')
+if tonumber(ARGV[3]) >= cur then
+  redis.call('HSET', KEYS[1], 'status', ARGV[2], 'rank', ARGV[3])
+  return 1
+end
+return 0
+`)
+
+var rank = map[sms.Status]int{sms.Queued: 0, sms.Sending: 1, sms.Sent: 2, sms.Delivered: 3, sms.Undelivered: 3, sms.Failed: 3}
+
+// AddStep records a step of message id; sid, when given, is the provider's
+// ID, indexed for status callbacks. It reports whether the message exists.
+func (s *Store) AddStep(ctx context.Context, id string, st sms.Step, sid string) (bool, error) {
+	js, _ := json.Marshal(st)
+	keys := []string{s.keys.SMS(id), s.keys.SMSHistory(id), s.keys.SMSBySID(sid)}
+	n, err := appendStep.Run(ctx, s.rdb, keys, js, string(st.Status), rank[st.Status], sid, smsTTL.Milliseconds(), id).Int()
+	return n >= 0, err
+}
+
+// MessageBySID finds the message a provider's ID belongs to ("" if none).
+func (s *Store) MessageBySID(ctx context.Context, sid string) (string, error) {
+	id, err := s.rdb.Get(ctx, s.keys.SMSBySID(sid)).Result()
+	if err == redis.Nil {
+		return "", nil
+	}
+	return id, err
+}
+
+// Message reads a message with its history; nil when there is none.
+func (s *Store) Message(ctx context.Context, id string) (*sms.Message, error) {
+	pipe := s.rdb.Pipeline()
+	h := pipe.HGetAll(ctx, s.keys.SMS(id))
+	l := pipe.LRange(ctx, s.keys.SMSHistory(id), 0, -1)
+	if _, err := pipe.Exec(ctx); err != nil && err != redis.Nil {
+		return nil, err
+	}
+	f := h.Val()
+	if len(f) == 0 {
+		return nil, nil
+	}
+	seg, _ := strconv.Atoi(f["seg"])
+	m := &sms.Message{ID: id, To: f["to"], Lang: f["lang"], Text: f["text"], Encoding: f["enc"], Segments: seg,
+		Kind: f["kind"], Exempt: f["exempt"] == "1", SID: f["sid"]}
+	for _, js := range l.Val() {
+		var st sms.Step
+		if err := json.Unmarshal([]byte(js), &st); err != nil {
+			return nil, fmt.Errorf("message %s history: %w", id, err)
+		}
+		m.History = append(m.History, st)
+	}
+	return m, nil
+}
+
+// Messages lists the newest messages first, at most limit, those to phone
+// and in status when they are not empty.
+func (s *Store) Messages(ctx context.Context, phone string, status sms.Status, limit int) ([]*sms.Message, error) {
+	var out []*sms.Message
+	for start := int64(0); len(out) < limit; start += 500 {
+		ids, err := s.rdb.ZRevRange(ctx, s.keys.SMSLog(), start, start+499).Result()
+		if err != nil || len(ids) == 0 {
+			return out, err
+		}
+		for _, id := range ids {
+			m, err := s.Message(ctx, id)
+			if err != nil {
+				return nil, err
+			}
+			if m == nil || (phone != "" && m.To != phone) || (status != "" && m.Status() != status) {
+				continue
+			}
+			if out = append(out, m); len(out) == limit {
+				break
+			}
+		}
+	}
+	return out, nil
+}
+
+// SetOptOut records that phone does (or no longer does) want reminders and
+// broadcasts, whoever the phone belongs to.
+func (s *Store) SetOptOut(ctx context.Context, phone string, out bool) error {
+	if out {
+		return s.rdb.Set(ctx, s.keys.OptOut(phone), "1", 0).Err()
+	}
+	return s.rdb.Del(ctx, s.keys.OptOut(phone)).Err()
+}
+
+// OptedOut tells whether phone asked for no more messages.
+func (s *Store) OptedOut(ctx context.Context, phone string) (bool, error) {
+	n, err := s.rdb.Exists(ctx, s.keys.OptOut(phone)).Result()
+	return n == 1, err
+}
+
+// SetInvalid records that a provider refused phone as a number that takes
+// no SMS, with its code, for staff to see.
+func (s *Store) SetInvalid(ctx context.Context, phone string, code int) error {
+	return s.rdb.Set(ctx, s.keys.Invalid(phone), code, 0).Err()
+}
