@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"os"
 	"strconv"
+	"strings"
 	"time"
 )
 
@@ -26,6 +27,31 @@ type Config struct {
 	FoldAccents bool           // WILLAY_FOLD_ACCENTS
 	HopTimeout  time.Duration  // WILLAY_HOP_TIMEOUT
 	LogLevel    string         // WILLAY_LOG_LEVEL
+
+	PublicURL string // WILLAY_PUBLIC_URL: how Twilio reaches this service
+	Twilio    Twilio
+	SMS       SMS
+}
+
+// Twilio selects Twilio as the SMS provider when the account is set.
+type Twilio struct {
+	AccountSID          string // TWILIO_ACCOUNT_SID
+	AuthToken           string // TWILIO_AUTH_TOKEN
+	From                string // TWILIO_FROM
+	MessagingServiceSID string // TWILIO_MESSAGING_SERVICE_SID
+	APIURL              string // TWILIO_API_URL
+}
+
+// Enabled tells whether messages go to Twilio (else to the local outbox).
+func (t Twilio) Enabled() bool { return t.AccountSID != "" }
+
+// SMS tunes the outgoing pipeline and the inbound guard.
+type SMS struct {
+	Rate        int  // WILLAY_SMS_RATE: messages per second for the account, 0 no limit
+	Concurrency int  // WILLAY_SMS_CONCURRENCY: sends in flight per worker
+	MaxRetry    int  // WILLAY_SMS_MAX_RETRY
+	Worker      bool // WILLAY_WORKER: serve also sends (else run willay worker)
+	LoopLimit   int  // WILLAY_SMS_LOOP_LIMIT: inbound messages a minute before a number is ignored
 }
 
 // demoPINKey keys PINs only in demo mode, where data is made up.
@@ -74,8 +100,42 @@ func FromEnv(getenv func(string) string) (Config, error) {
 			return c, fmt.Errorf("%s: want a number of characters of at least 40", n.key)
 		}
 	}
-	c.PINKey, err = pinKey(getenv("WILLAY_PIN_KEY"), c.Demo)
-	return c, err
+	if c.PINKey, err = pinKey(getenv("WILLAY_PIN_KEY"), c.Demo); err != nil {
+		return c, err
+	}
+	return c, c.readSMS(get)
+}
+
+// readSMS reads the SMS settings; Twilio needs all of its account or none.
+func (c *Config) readSMS(get func(k, def string) string) error {
+	c.PublicURL = strings.TrimRight(get("WILLAY_PUBLIC_URL", "http://localhost:"+c.Port), "/")
+	c.Twilio = Twilio{AccountSID: get("TWILIO_ACCOUNT_SID", ""), AuthToken: get("TWILIO_AUTH_TOKEN", ""),
+		From: get("TWILIO_FROM", ""), MessagingServiceSID: get("TWILIO_MESSAGING_SERVICE_SID", ""),
+		APIURL: get("TWILIO_API_URL", "https://api.twilio.com")}
+	t := c.Twilio
+	if t.Enabled() && (t.AuthToken == "" || (t.From == "" && t.MessagingServiceSID == "")) {
+		return fmt.Errorf("TWILIO_ACCOUNT_SID is set: also set TWILIO_AUTH_TOKEN and TWILIO_FROM or TWILIO_MESSAGING_SERVICE_SID")
+	}
+	for _, n := range []struct {
+		key string
+		def int
+		min int
+		to  *int
+	}{
+		{"WILLAY_SMS_RATE", 0, 0, &c.SMS.Rate}, {"WILLAY_SMS_CONCURRENCY", 10, 1, &c.SMS.Concurrency},
+		{"WILLAY_SMS_MAX_RETRY", 8, 0, &c.SMS.MaxRetry}, {"WILLAY_SMS_LOOP_LIMIT", 10, 1, &c.SMS.LoopLimit},
+	} {
+		v, err := strconv.Atoi(get(n.key, strconv.Itoa(n.def)))
+		if err != nil || v < n.min {
+			return fmt.Errorf("%s: want a whole number of at least %d", n.key, n.min)
+		}
+		*n.to = v
+	}
+	var err error
+	if c.SMS.Worker, err = strconv.ParseBool(get("WILLAY_WORKER", "true")); err != nil {
+		return fmt.Errorf("WILLAY_WORKER: %w", err)
+	}
+	return nil
 }
 
 // pinKey accepts 64 hex digits or any secret of at least 32 bytes. Demo

@@ -45,3 +45,21 @@ func TestFromEnvRefuses(t *testing.T) {
 		}
 	}
 }
+
+func TestTwilioSettings(t *testing.T) {
+	c, err := FromEnv(env(map[string]string{"TWILIO_ACCOUNT_SID": "AC1", "TWILIO_AUTH_TOKEN": "tok", "TWILIO_FROM": "+15005550006",
+		"WILLAY_PUBLIC_URL": "https://willay.example.org/", "WILLAY_SMS_RATE": "30"}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !c.Twilio.Enabled() || c.Twilio.APIURL != "https://api.twilio.com" || c.PublicURL != "https://willay.example.org" || c.SMS.Rate != 30 ||
+		c.SMS.Concurrency != 10 || c.SMS.MaxRetry != 8 || !c.SMS.Worker || c.SMS.LoopLimit != 10 {
+		t.Errorf("%+v %+v %q", c.Twilio, c.SMS, c.PublicURL)
+	}
+	if _, err := FromEnv(env(map[string]string{"TWILIO_ACCOUNT_SID": "AC1"})); err == nil || !strings.Contains(err.Error(), "TWILIO_AUTH_TOKEN") {
+		t.Errorf("half a Twilio account must be refused: %v", err)
+	}
+	if c, _ := FromEnv(env(nil)); c.Twilio.Enabled() || c.PublicURL != "http://localhost:8080" {
+		t.Errorf("no Twilio by default: %+v", c)
+	}
+}
