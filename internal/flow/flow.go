@@ -126,6 +126,10 @@ func Load(fsys fs.FS, dir string, extra map[string][]byte) (*Set, map[string][]b
 		if err != nil {
 			return nil, nil, err
 		}
+		files[name] = buf
+		if !isFlow(buf) {
+			continue // other data kept beside the menus (SMS keywords), read by its own package
+		}
 		f, err := Parse(name, buf)
 		if err != nil {
 			return nil, nil, err
@@ -134,13 +138,31 @@ func Load(fsys fs.FS, dir string, extra map[string][]byte) (*Set, map[string][]b
 			return nil, nil, fmt.Errorf("%s: flow %q is already defined in %s", name, f.Name, prev.File)
 		}
 		set.Flows[f.Name] = f
-		files[name] = buf
 	}
 	for k, v := range extra {
 		files[k] = v
 	}
 	set.Version = Version(files)
 	return set, files, nil
+}
+
+// otherData are the top-level keys of data files kept beside the menus
+// and read by their own packages.
+var otherData = []string{"keywords"}
+
+// isFlow tells a menu flow from other data in the same folder; a file that
+// is neither is taken for a flow, so that what is wrong with it is reported.
+func isFlow(buf []byte) bool {
+	var top map[string]any
+	if err := yaml.Unmarshal(buf, &top); err != nil {
+		return true
+	}
+	for _, k := range otherData {
+		if _, ok := top[k]; ok {
+			return false
+		}
+	}
+	return true
 }
 
 // Version hashes files by name and content.

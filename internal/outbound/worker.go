@@ -144,4 +144,3 @@ func (p *Pipeline) wait(ctx context.Context) error {
 		}
 	}
 }
-

@@ -46,6 +46,7 @@ type Person struct {
 	Groups    []string // a coach's groups
 	Coach     string   // a participant's coach's phone
 	CoachName string
+	CoachLang string
 	PINSet    bool
 	LockedFor time.Duration // how long the savings screen stays locked
 	Savings   *Savings

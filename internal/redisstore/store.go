@@ -1,6 +1,7 @@
 package redisstore
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -43,7 +44,7 @@ type Store struct {
 	now   func() time.Time
 	texts *cache[string]            // t:{id} texts, by id: never stale
 	group *cache[map[string]string] // g:{group} hashes, for GroupTTL
-	coach *cache[string]            // coaches' names, for GroupTTL
+	coach *cache[coachInfo]         // coaches' names and languages, for GroupTTL
 	batch *batcher                  // hops' reads and saves, pipelined together
 }
 
@@ -55,7 +56,7 @@ func New(rdb redis.UniversalClient, prefix string, opt Options, now func() time.
 	return &Store{rdb: rdb, keys: Keys{Prefix: prefix}, opt: opt, now: now,
 		texts: newCache[string](100_000, 0),
 		group: newCache[map[string]string](100_000, opt.GroupTTL),
-		coach: newCache[string](100_000, opt.GroupTTL),
+		coach: newCache[coachInfo](100_000, opt.GroupTTL),
 		batch: newBatcher(rdb, 2, 2*time.Second)}
 }
 
@@ -108,43 +109,49 @@ func (s *Store) Load(ctx context.Context, sessionID, phone string) (*engine.Sess
 	if len(f) == 0 {
 		return sess, p, nil
 	}
-	group, coachName, err := s.shared(ctx, f["grp"], f["coach"])
+	group, coach, err := s.shared(ctx, f["grp"], f["coach"])
 	if err != nil {
 		return nil, nil, err
 	}
 	if err := fillParticipant(p, f, group); err != nil {
 		return nil, nil, err
 	}
-	p.CoachName = coachName
+	p.CoachName, p.CoachLang = coach.name, coach.lang
 	if ttl := lockCmd.Val(); ttl > 0 {
 		p.LockedFor = ttl
 	}
 	return sess, p, s.resolve(ctx, p.Events)
 }
 
+// coachInfo is what a participant's screens and alerts need of their coach.
+type coachInfo struct{ name, lang string }
+
 // shared reads what a participant shares with others, their group's
-// events and their coach's name, through the in-process cache.
-func (s *Store) shared(ctx context.Context, group, coach string) (map[string]string, string, error) {
+// events and their coach, through the in-process cache.
+func (s *Store) shared(ctx context.Context, group, coach string) (map[string]string, coachInfo, error) {
 	g, gok := s.group.get(group)
-	name, cok := s.coach.get(coach)
+	c, cok := s.coach.get(coach)
 	if (gok || group == "") && (cok || coach == "") {
-		return g, name, nil
+		return g, c, nil
 	}
 	pipe := s.rdb.Pipeline()
 	gCmd := pipe.HGetAll(ctx, s.keys.Group(group))
-	nCmd := pipe.HGet(ctx, s.keys.Coach(coach), "name")
+	cCmd := pipe.HMGet(ctx, s.keys.Coach(coach), "name", "lang", "ulang")
 	if _, err := pipe.Exec(ctx); err != nil && err != redis.Nil {
-		return nil, "", err
+		return nil, coachInfo{}, err
 	}
 	if err := gCmd.Err(); err != nil {
-		return nil, "", err
+		return nil, coachInfo{}, err
 	}
-	g, name = gCmd.Val(), nCmd.Val()
+	v := cCmd.Val()
+	str := func(i int) string { s, _ := v[i].(string); return s }
+	c = coachInfo{name: str(0), lang: cmp.Or(str(2), str(1))}
+	g = gCmd.Val()
 	if s.opt.GroupTTL > 0 {
 		s.group.put(group, g)
-		s.coach.put(coach, name)
+		s.coach.put(coach, c)
 	}
-	return g, name, nil
+	return g, c, nil
 }
 
 // pairs turns an HGETALL reply into a map.
