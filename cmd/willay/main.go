@@ -21,6 +21,9 @@ Usage:
   willay locales export --missing --lang L  write what translators must still do
   willay locales import FILE                take translations back
   willay import KIND FILE.csv               import participants|coaches|savings|visits|transfers
+  willay sms send --to PHONE --text TEXT    queue a one-off SMS
+  willay sms log [--phone P] [--status S]   outgoing messages with their status history
+  willay worker                             send queued SMS (serve does too, unless WILLAY_WORKER=false)
   willay load [flags]                       load test against a floor, for make bench
 `
 
@@ -52,6 +55,10 @@ func run(ctx context.Context, args []string, in io.Reader, out, errOut io.Writer
 		return code(localesCmd(rest, out))
 	case "import":
 		return code(importCmd(ctx, rest, out, errOut))
+	case "sms":
+		return code(smsCmd(ctx, rest, out))
+	case "worker":
+		return code(workerCmd(ctx, out))
 	case "load":
 		return code(loadCmd(ctx, rest, out))
 	case "help", "-h", "--help":

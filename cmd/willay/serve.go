@@ -41,6 +41,12 @@ func serve(ctx context.Context, args []string, out io.Writer) error {
 	}
 	srv := &http.Server{Handler: a.Handler, ReadHeaderTimeout: 5 * time.Second, ReadTimeout: 10 * time.Second, WriteTimeout: 15 * time.Second}
 	go reloadOnHUP(ctx, a)
+	sent := make(chan error, 1)
+	if cfg.SMS.Worker {
+		go func() { sent <- a.SMS.Run(ctx) }()
+	} else {
+		close(sent)
+	}
 	banner(out, cfg, ln.Addr().(*net.TCPAddr).Port)
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
@@ -55,7 +61,7 @@ func serve(ctx context.Context, args []string, out io.Writer) error {
 	if err := srv.Shutdown(sctx); err != nil && !errors.Is(err, http.ErrServerClosed) {
 		return err
 	}
-	return nil
+	return <-sent // the worker finishes its sends in flight
 }
 
 func reloadOnHUP(ctx context.Context, a *app.App) {
@@ -83,6 +89,11 @@ func banner(out io.Writer, cfg config.Config, port int) {
 	}
 	fmt.Fprintf(out, "Willay is listening on http://localhost:%d with %s.\n", port, store)
 	fmt.Fprintf(out, "USSD gateway URL (Africa's Talking format): POST http://localhost:%d/ussd/africastalking\n", port)
+	if cfg.Twilio.Enabled() {
+		fmt.Fprintf(out, "SMS go to Twilio; its webhooks: %s/sms/twilio and %s/sms/twilio/status\n", cfg.PublicURL, cfg.PublicURL)
+	} else {
+		fmt.Fprintln(out, "SMS go to the local outbox (no TWILIO_ACCOUNT_SID): they are logged, and `willay sms log` lists them.")
+	}
 	if !cfg.Demo {
 		return
 	}

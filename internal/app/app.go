@@ -21,8 +21,11 @@ import (
 	"github.com/willay-pe/willay/internal/engine"
 	"github.com/willay-pe/willay/internal/flow"
 	"github.com/willay-pe/willay/internal/gsm"
+	"github.com/willay-pe/willay/internal/outbound"
 	"github.com/willay-pe/willay/internal/redisstore"
 	"github.com/willay-pe/willay/internal/server"
+	"github.com/willay-pe/willay/internal/sms"
+	"github.com/willay-pe/willay/internal/twilio"
 	"github.com/willay-pe/willay/internal/ussd"
 	"github.com/willay-pe/willay/internal/ussd/africastalking"
 )
@@ -36,6 +39,7 @@ type App struct {
 	Library *engine.Library
 	Redis   *redis.Client
 	Log     *slog.Logger
+	SMS     *outbound.Pipeline
 	mini    *miniredis.Miniredis
 }
 
@@ -59,6 +63,10 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, now Now) (*Ap
 		a.Close()
 		return nil, err
 	}
+	if a.SMS, err = a.pipeline(now); err != nil {
+		a.Close()
+		return nil, err
+	}
 	a.Library = engine.NewLibrary(a.Store, b)
 	if err := a.Library.Publish(ctx, b); err != nil {
 		a.Close()
@@ -66,7 +74,7 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, now Now) (*Ap
 	}
 	a.Engine = engine.New(engine.Config{
 		Store: a.Store, Library: a.Library, Actions: engine.Actions(), Screens: Screens(cfg),
-		Location: cfg.TZ, Now: now, PINKey: cfg.PINKey, Log: log,
+		Location: cfg.TZ, Now: now, PINKey: cfg.PINKey, Log: log, SMS: messenger{a.SMS},
 	})
 	if cfg.Demo {
 		if err := demo.Seed(ctx, a.Store, now().In(cfg.TZ)); err != nil {
@@ -81,6 +89,34 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, now Now) (*Ap
 		Log: log, Registry: reg, HopTimeout: cfg.HopTimeout,
 	})
 	return a, nil
+}
+
+// pipeline builds the outgoing SMS pipeline over Twilio, or over the local
+// outbox when no Twilio account is configured.
+func (a *App) pipeline(now Now) (*outbound.Pipeline, error) {
+	cfg := a.Config
+	var sender sms.Sender = &outbound.Outbox{Redis: a.Redis, Key: a.Store.Keys().Outbox(), Log: a.Log, Now: now}
+	if cfg.Twilio.Enabled() {
+		tw, err := twilio.New(twilio.Config{AccountSID: cfg.Twilio.AccountSID, AuthToken: cfg.Twilio.AuthToken,
+			From: cfg.Twilio.From, MessagingServiceSID: cfg.Twilio.MessagingServiceSID, APIURL: cfg.Twilio.APIURL,
+			StatusCallback: cfg.PublicURL + "/sms/twilio/status"})
+		if err != nil {
+			return nil, err
+		}
+		sender = tw
+	}
+	keys := a.Store.Keys()
+	return outbound.New(outbound.Config{Redis: a.Redis, Queue: keys.Queue(), RateKey: keys.Prefix + "smsrate", Store: a.Store,
+		Sender: sender, Rate: cfg.SMS.Rate, Concurrency: cfg.SMS.Concurrency, MaxRetry: cfg.SMS.MaxRetry,
+		FoldAccents: cfg.FoldAccents, Now: now, Log: a.Log}), nil
+}
+
+// messenger lets engine actions queue SMS.
+type messenger struct{ p *outbound.Pipeline }
+
+func (m messenger) Send(ctx context.Context, msg engine.Message) error {
+	_, err := m.p.Send(ctx, outbound.Request{ID: msg.ID, To: msg.To, Lang: msg.Lang, Text: msg.Text, Kind: msg.Kind, Exempt: msg.Exempt})
+	return err
 }
 
 // Screens is how texts are fitted, from the configuration.
@@ -157,6 +193,9 @@ func (a *App) Reload(ctx context.Context) error {
 
 // Close releases Redis.
 func (a *App) Close() {
+	if a.SMS != nil {
+		_ = a.SMS.Close()
+	}
 	if a.Store != nil {
 		a.Store.Close()
 	}

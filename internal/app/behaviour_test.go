@@ -359,3 +359,22 @@ func TestMetricsAndMaskedLogs(t *testing.T) {
 		t.Errorf("a full phone number reached the logs:\n%s", logs)
 	}
 }
+
+func TestUSSDQueuesSMS(t *testing.T) {
+	e := start(t)
+	ctx := context.Background()
+	e.dial("v", demo.Quechua, "2", "1")
+	e.hop("v", demo.Quechua, "2", "1") // repeated by the gateway
+	msgs, err := e.app.Store.Messages(ctx, demo.Quechua, "", 10)
+	if err != nil || len(msgs) != 1 {
+		t.Fatalf("want one queued SMS to the participant, got %d (%v)", len(msgs), err)
+	}
+	if m := msgs[0]; m.Kind != "reply" || m.Lang != "qu" || !strings.HasPrefix(m.Text, "Hamuq watukuykuna") || m.Status() != "queued" {
+		t.Errorf("the SMS: %+v", m)
+	}
+	e.dial("cb", demo.Spanish, "4")
+	alerts, _ := e.app.Store.Messages(ctx, demo.CoachOne, "", 10)
+	if len(alerts) != 1 || !strings.Contains(alerts[0].Text, "Rosa Quispe Huaman (Santa Rosa de Pachaclla) waqyanaykita munan: 900000001") || alerts[0].Lang != "qu" {
+		t.Errorf("the coach's alert (in the coach's Quechua): %+v", *alerts[0])
+	}
+}

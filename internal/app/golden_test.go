@@ -26,6 +26,7 @@ var participantScripts = []script{
 	{"PIN that is not 4 digits", []string{"1", "12", "abcd"}},
 	{"visits, next page, back", []string{"2", "98", "98", "0", "0"}},
 	{"payment dates", []string{"3", "00"}},
+	{"payment dates by SMS", []string{"3", "1", "0"}},
 	{"call-back twice", []string{"4", "00", "4"}},
 	{"language menu", []string{"5", "0"}},
 	{"unknown options", []string{"7", "", "99", "1*2", "<script>", "0"}},

@@ -5,6 +5,7 @@ import (
 	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -36,7 +37,9 @@ type Call struct {
 	Once   string    // idempotency key of this hop
 	Store  Effects
 	T      func(id string) string // a text in the person's language
+	TIn    func(lang, id string, vars map[string]any) string
 	PIN    func(pin string) string
+	SMS    Messenger
 }
 
 // Result of an action: where to go, and what to show.
@@ -68,6 +71,7 @@ func Actions() map[string]Action {
 		"coach.info":   {Run: coachInfo, Sample: Result{Vars: map[string]any{"Coach": "Maximiliano"}}},
 		"language.set": {ActionSpec: flow.ActionSpec{Outcomes: []string{"ok"}}, SideEffect: true, Run: languageSet},
 		"coach.agenda": {Run: coachAgenda, Sample: Result{Items: []map[string]any{sampleEvent}}},
+		"sms.send":     {ActionSpec: flow.ActionSpec{Outcomes: []string{"ok"}}, SideEffect: true, Run: smsSend},
 		"coach.callbacks": {Run: coachCallbacks, Sample: Result{Items: []map[string]any{
 			{"Name": "Rosa Quispe Huaman", "Phone": "987654321", "When": "27/11 09:30"}}}},
 	}
@@ -213,7 +217,60 @@ func callbackRequest(ctx context.Context, c *Call) (Result, error) {
 	if !created {
 		return Result{Outcome: "already"}, nil
 	}
-	return Result{Outcome: "ok"}, nil
+	return Result{Outcome: "ok"}, alertCoach(ctx, c)
+}
+
+// alertCoach tells the coach by SMS, in the coach's language, who asked to
+// be called. The once key makes a repeated hop queue it once.
+func alertCoach(ctx context.Context, c *Call) error {
+	if c.SMS == nil {
+		return errors.New("call-back alert: no SMS pipeline")
+	}
+	p := c.Person
+	text := c.TIn(c.Person.CoachLang, "sms.callback", map[string]any{
+		"Name": p.Name, "Community": p.Community, "Phone": localPhone(p.Phone)})
+	return c.SMS.Send(ctx, Message{ID: "callback:" + c.Once, To: p.Coach, Lang: p.CoachLang, Text: text, Kind: "callback"})
+}
+
+// smsSend sends the person what a page shows (args what: visits or
+// payments), whole, so that the dates stay in their inbox.
+func smsSend(ctx context.Context, c *Call) (Result, error) {
+	if c.SMS == nil {
+		return Result{}, errors.New("sms.send: no SMS pipeline")
+	}
+	text, err := SMSText(ctx, c, c.Args["what"])
+	if err != nil {
+		return Result{}, err
+	}
+	err = c.SMS.Send(ctx, Message{ID: "ussd:" + c.Once, To: c.Person.Phone, Lang: c.Person.Lang, Text: text, Kind: "reply", Exempt: true})
+	return Result{Outcome: "ok"}, err
+}
+
+// smsLists are the pages an SMS can carry: the action that lists them and
+// their texts.
+var smsLists = map[string]struct{ list, title, item, empty string }{
+	"visits":   {"visits.list", "visits.title", "visits.item", "visits.none"},
+	"payments": {"transfers.list", "payments.title", "payments.item", "payments.none"},
+}
+
+// SMSText renders a list page as one SMS: its title and every line.
+func SMSText(ctx context.Context, c *Call, what string) (string, error) {
+	l, ok := smsLists[what]
+	if !ok {
+		return "", fmt.Errorf("sms.send: nothing to send called %q (known: visits, payments)", what)
+	}
+	res, err := Actions()[l.list].Run(ctx, c)
+	if err != nil {
+		return "", err
+	}
+	if len(res.Items) == 0 {
+		return c.TIn(c.Person.Lang, l.empty, nil), nil
+	}
+	lines := []string{c.TIn(c.Person.Lang, l.title, nil)}
+	for _, it := range res.Items {
+		lines = append(lines, c.TIn(c.Person.Lang, l.item, it))
+	}
+	return strings.Join(lines, "\n"), nil
 }
 
 func coachInfo(_ context.Context, c *Call) (Result, error) {

@@ -28,6 +28,7 @@ type Config struct {
 	Now      func() time.Time
 	PINKey   []byte
 	Log      *slog.Logger
+	SMS      Messenger // may be nil: actions that send SMS then fail
 }
 
 // Engine answers hops. It is safe for concurrent use: all state is in the
@@ -291,13 +292,17 @@ func (r *run) apply(in string) error {
 	n := r.node()
 	switch n.Type {
 	case flow.Menu, flow.Page:
+		opts, err := r.options()
+		if err != nil {
+			return err
+		}
 		k, err := strconv.Atoi(in)
-		if err != nil || k < 1 || k > len(n.Options) || len(in) > 1 {
+		if err != nil || k < 1 || k > len(opts) || len(in) > 1 {
 			r.notice = "error.option"
 			return nil
 		}
 		r.s.Stack = append(r.s.Stack, n.ID)
-		return r.enter(n.Options[k-1].Next)
+		return r.enter(opts[k-1].Next)
 	case flow.Input:
 		v := validators[n.Validate]
 		if !v.ok(in) {
@@ -374,7 +379,12 @@ func (r *run) call(n *flow.Node, in string) *Call {
 		Person: r.p, Sess: r.s, Input: in, Args: n.Args, Now: r.now, Store: r.e.Store,
 		Once: r.e.inputKey(r.s.ID, strings.Join(r.path, "*")+"\x00"+n.ID),
 		T:    func(id string) string { return r.textOr(id, "") },
-		PIN:  PINHasher(r.e.PINKey, r.p.Phone),
+		TIn: func(lang, id string, vars map[string]any) string {
+			s, _, _ := r.b.Catalog.Text(lang, id, vars)
+			return r.e.Screens.normalize(r.b.Catalog.Resolve(lang), s)
+		},
+		SMS: r.e.SMS,
+		PIN: PINHasher(r.e.PINKey, r.p.Phone),
 	}
 }
 

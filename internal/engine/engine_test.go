@@ -24,8 +24,9 @@ const (
 
 	visits1 = "Proximas visitas y capacitaciones:\n28/11 09:00 Visita: Biohuerto familiar. Su casa\n" +
 		"30/11 14:00 Capacitacion: Cocina mejorada. Local comunal de Santa Rosa" + moreES
-	visits2    = "03/12 15:00 Reunion: Reunion de ahorro. Local comunal" + navES
-	payments   = "Proximos pagos:\n02/12 Juntos S/ 200.00. Agencia Banco de la Nacion Yauli" + navES
+	smsES      = "\n1 Enviarme por SMS"
+	visits2    = "03/12 15:00 Reunion: Reunion de ahorro. Local comunal" + smsES + navES
+	payments   = "Proximos pagos:\n02/12 Juntos S/ 200.00. Agencia Banco de la Nacion Yauli" + smsES + navES
 	choosePIN  = "Cree una clave (PIN) de 4 numeros para ver sus ahorros:" + navES
 	confirmPIN = "Escriba la misma clave otra vez:" + navES
 	askPIN     = "Escriba su clave de 4 numeros:" + navES
@@ -556,4 +557,38 @@ func TestConcurrentSessions(t *testing.T) {
 		}
 	}
 	wg.Wait()
+}
+
+// TestSMSFromUSSD: the visits page sends its whole list by SMS, once per
+// hop, and a call-back request alerts the coach by SMS.
+func TestSMSFromUSSD(t *testing.T) {
+	f := newFixture(t)
+	got := f.dial(t, "v", phoneRosa, "2", "1")
+	if !strings.HasPrefix(got[2].Text, "Listo. Le enviamos un SMS") {
+		t.Errorf("after 2*1: %q", got[2].Text)
+	}
+	f.hop(t, "v", phoneRosa, "2", "1") // repeated by the gateway
+	var sent []Message
+	for _, m := range f.store.sms {
+		sent = append(sent, m)
+	}
+	if len(sent) != 1 {
+		t.Fatalf("want one SMS, got %+v", sent)
+	}
+	want := "Proximas visitas y capacitaciones:\n28/11 09:00 Visita: Biohuerto familiar. Su casa\n" +
+		"30/11 14:00 Capacitacion: Cocina mejorada. Local comunal de Santa Rosa\n03/12 15:00 Reunion: Reunion de ahorro. Local comunal"
+	if m := sent[0]; m.To != phoneRosa || m.Text != want || !m.Exempt || m.Kind != "reply" {
+		t.Errorf("the SMS: %+v", m)
+	}
+
+	f.dial(t, "cb", phoneRosa, "4")
+	var alert *Message
+	for _, m := range f.store.sms {
+		if m.Kind == "callback" {
+			alert = &m
+		}
+	}
+	if alert == nil || alert.To != phoneCoach || !strings.Contains(alert.Text, "Rosa Quispe Huaman") || !strings.Contains(alert.Text, "900000001") {
+		t.Errorf("the coach's alert: %+v", alert)
+	}
 }

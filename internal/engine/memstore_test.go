@@ -33,6 +33,7 @@ type memStore struct {
 	asked     map[string]bool // phone|yyyymmdd
 	callbacks map[string][]program.Callback
 	groups    map[string][]program.Event
+	sms       map[string]Message // queued SMS by idempotency key
 	snaps     map[string]map[string][]byte
 	calls     map[string]int
 
@@ -348,9 +349,22 @@ func newFixture(tb testing.TB) *fixture {
 	f.eng = New(Config{
 		Store: f.store, Library: NewLibrary(f.store, shippedBundle(tb)), Actions: Actions(), Screens: testScreens(),
 		Location: testLima, Now: func() time.Time { return f.now }, PINKey: testPINKey,
-		Log: slog.New(slog.NewTextHandler(io.Discard, nil)),
+		Log: slog.New(slog.NewTextHandler(io.Discard, nil)), SMS: f.store,
 	})
 	return f
+}
+
+// Send implements Messenger: the memory store keeps SMS by ID, so that a
+// repeated hop's message is kept once, as the real pipeline does.
+func (m *memStore) Send(_ context.Context, msg Message) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.calls["Send"]++
+	if m.sms == nil {
+		m.sms = map[string]Message{}
+	}
+	m.sms[msg.ID] = msg
+	return nil
 }
 
 // hop sends one hop with the whole path so far, as Africa's Talking does.

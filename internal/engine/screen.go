@@ -79,6 +79,9 @@ func (r *run) body() ([]string, error) {
 			}
 		}
 	}
+	if head == n.Empty && n.Empty != "" {
+		return lines, nil // nothing shown, nothing to offer (no "send by SMS" of an empty list)
+	}
 	for i, o := range n.Options {
 		s, err := r.text(o.Label, nil)
 		if err != nil {
@@ -87,6 +90,20 @@ func (r *run) body() ([]string, error) {
 		lines = append(lines, strconv.Itoa(i+1)+" "+s)
 	}
 	return lines, nil
+}
+
+// options are the choices the current screen offers: a page's options only
+// come with its content, not with its empty text.
+func (r *run) options() ([]flow.Option, error) {
+	n := r.node()
+	if n.Type != flow.Page || n.Empty == "" || n.Action == "" || len(n.Options) == 0 {
+		return n.Options, nil
+	}
+	res, err := r.act(n, "")
+	if err != nil || (len(res.Items) == 0 && len(res.Vars) == 0) {
+		return nil, err
+	}
+	return n.Options, nil
 }
 
 // pages is the current screen split to fit.

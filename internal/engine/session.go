@@ -73,6 +73,18 @@ type Effects interface {
 	Callbacks(ctx context.Context, coach string) ([]program.Callback, error)
 }
 
+// Message is an SMS an action sends, through whatever pipeline the
+// service has. ID makes it idempotent.
+type Message struct {
+	ID, To, Lang, Text, Kind string
+	Exempt                   bool // reaches people who opted out: replies to their own requests
+}
+
+// Messenger queues SMS.
+type Messenger interface {
+	Send(ctx context.Context, m Message) error
+}
+
 // PINCheck is the result of a PIN attempt.
 type PINCheck struct {
 	OK        bool
