@@ -41,8 +41,11 @@ type Config struct {
 	Concurrency int // sends in flight per worker
 	MaxRetry    int
 	FoldAccents bool
-	Now         func() time.Time
-	Log         *slog.Logger
+	// RetryDelay is the wait before retry n (from 1); nil: doubling from
+	// 2 s to 10 minutes, with jitter.
+	RetryDelay func(n int) time.Duration
+	Now        func() time.Time
+	Log        *slog.Logger
 }
 
 // Pipeline queues and sends.

@@ -18,12 +18,14 @@ func (p *Pipeline) Run(ctx context.Context) error {
 	srv := asynq.NewServerFromRedisClient(p.cfg.Redis, asynq.Config{
 		Concurrency:     p.cfg.Concurrency,
 		Queues:          map[string]int{p.cfg.Queue: 1},
-		RetryDelayFunc:  backoff,
+		RetryDelayFunc:  p.retryDelay,
 		Logger:          asynqLogger{p.cfg.Log},
 		LogLevel:        asynq.WarnLevel,
 		ShutdownTimeout: 15 * time.Second,
 		// An idle worker looks for work this often; a busy one never waits.
 		TaskCheckInterval: 200 * time.Millisecond,
+		// Retries come back on time, not up to asynq's default 5 s late.
+		DelayedTaskCheckInterval: time.Second,
 	})
 	mux := asynq.NewServeMux()
 	mux.HandleFunc(TaskType, p.process)
@@ -35,9 +37,16 @@ func (p *Pipeline) Run(ctx context.Context) error {
 	return nil
 }
 
+func (p *Pipeline) retryDelay(n int, _ error, _ *asynq.Task) time.Duration {
+	if p.cfg.RetryDelay != nil {
+		return p.cfg.RetryDelay(n)
+	}
+	return backoff(n)
+}
+
 // backoff doubles from 2 s to 10 minutes, with jitter so that retries of a
 // throttled burst do not come back together.
-func backoff(n int, _ error, _ *asynq.Task) time.Duration {
+func backoff(n int) time.Duration {
 	d := 2 * time.Second << min(n, 9)
 	d = min(d, 10*time.Minute)
 	return d/2 + time.Duration(rand.Int64N(int64(d/2)))

@@ -56,6 +56,13 @@ type Server struct {
 // New starts a fake Twilio on 127.0.0.1; it is closed when the test ends.
 func New(tb testing.TB, o Options) *Server {
 	tb.Helper()
+	s := Start(o)
+	tb.Cleanup(s.Close)
+	return s
+}
+
+// Start runs a fake outside a test (the load command); Close stops it.
+func Start(o Options) *Server {
 	s := &Server{
 		sid:   orDefault(o.AccountSID, DefaultAccountSID),
 		token: orDefault(o.AuthToken, DefaultAuthToken),
@@ -67,9 +74,11 @@ func New(tb testing.TB, o Options) *Server {
 	mux.HandleFunc("POST /2010-04-01/Accounts/{AccountSid}/Messages.json", s.createMessage)
 	mux.HandleFunc("/", notFound)
 	s.srv = httptest.NewServer(mux)
-	tb.Cleanup(s.srv.Close)
 	return s
 }
+
+// Close stops the fake.
+func (s *Server) Close() { s.srv.Close() }
 
 // URL is the base URL to give the client instead of https://api.twilio.com.
 func (s *Server) URL() string { return s.srv.URL }
