@@ -20,6 +20,7 @@ func Check(b *Bundle, actions map[string]Action, screens Screens) []flow.Problem
 	ps := flow.Validate(b.Flows, Spec(actions), b.Catalog, catalog.Source)
 	c := &checker{b: b, actions: actions, screens: screens}
 	ps = append(ps, c.texts()...)
+	ps = append(ps, c.keywords()...)
 	if !hasError(ps) {
 		ps = append(ps, c.screensFit()...)
 	}
@@ -94,6 +95,31 @@ func (c *checker) form(p flow.Problem, lang, text string) []flow.Problem {
 		enc, n := gsm.Measure(bare)
 		p.Text = fmt.Sprintf("%d characters in %s without its variables, longer than a whole screen (%d): shorten it", n, enc, c.screens.Limits.Max(enc))
 		ps = append(ps, p)
+	}
+	return ps
+}
+
+// keywords reports the SMS keyword file's problems, and every text that
+// would take more than two SMS segments in some language.
+func (c *checker) keywords() []flow.Problem {
+	var ps []flow.Problem
+	if c.b.Keywords == nil {
+		return []flow.Problem{{File: keywordsFile, Text: "missing: participants could not ask anything by SMS"}}
+	}
+	for _, p := range c.b.Keywords.Problems() {
+		ps = append(ps, flow.Problem{File: keywordsFile, Text: p})
+	}
+	for _, lang := range c.b.Catalog.Languages() {
+		for _, id := range c.b.Catalog.IDs() {
+			if !c.b.Catalog.Has(lang, id) {
+				continue
+			}
+			text := c.screens.normalize(lang, action.ReplaceAllString(c.b.Catalog.Message(lang, id).Other, ""))
+			if enc, n := gsm.Segments(text); n > 2 {
+				ps = append(ps, flow.Problem{Severity: flow.Warning, File: c.b.Catalog.File(lang), Message: id, Lang: lang,
+					Text: fmt.Sprintf("an SMS of %d segments in %s: more than 2 costs more and may arrive in pieces", n, enc)})
+			}
+		}
 	}
 	return ps
 }

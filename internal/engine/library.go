@@ -11,6 +11,7 @@ import (
 
 	"github.com/willay-pe/willay/internal/catalog"
 	"github.com/willay-pe/willay/internal/flow"
+	"github.com/willay-pe/willay/internal/keyword"
 )
 
 // Bundle is one version of the flows with the texts they were written with.
@@ -18,6 +19,8 @@ type Bundle struct {
 	Flows   *flow.Set
 	Catalog *catalog.Catalog
 	Files   map[string][]byte // what the version hashes, for snapshots
+	// Keywords are the SMS keywords of flows/sms.yaml (nil when absent).
+	Keywords *keyword.Set
 
 	static sync.Map // lang, id, folding → normalized text of messages without variables
 }
@@ -64,8 +67,17 @@ func LoadFiles(files map[string][]byte) (*Bundle, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Bundle{Flows: set, Catalog: cat, Files: all}, nil
+	b := &Bundle{Flows: set, Catalog: cat, Files: all}
+	if buf, ok := files[keywordsFile]; ok {
+		if b.Keywords, err = keyword.Parse(keywordsFile, buf); err != nil {
+			return nil, err
+		}
+	}
+	return b, nil
 }
+
+// keywordsFile holds the SMS keywords, beside the menus.
+const keywordsFile = "flows/sms.yaml"
 
 // Snapshots keep every version that a session may still be running on, so
 // that a restart with newer flows does not strand it.

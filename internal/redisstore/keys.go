@@ -31,6 +31,8 @@
 //	P optout:{phone}         string  none         SMS STOP/BAJA, or provider error 21610: no reminders or broadcasts
 //	P invalid:{phone}        string  none         provider errors 21211/21614: the code
 //	P outbox                 list    none         the local outbox provider (no Twilio credentials): sent messages
+//	P inrate:{phone}:{minute} string 2 minutes    inbound loop guard: messages from a number in a minute
+//	P muted:{phone}          string  15 minutes   inbound loop guard: a number sending too many is ignored
 //	asynq:{P sms}:*          (asynq) per asynq    the outgoing queue, in asynq's own layout (queue name "P sms")
 //
 // An event value is short (see events.go): places and topics are stored once

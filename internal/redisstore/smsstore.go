@@ -115,7 +115,7 @@ func (s *Store) Message(ctx context.Context, id string) (*sms.Message, error) {
 	}
 	seg, _ := strconv.Atoi(f["seg"])
 	m := &sms.Message{ID: id, To: f["to"], Lang: f["lang"], Text: f["text"], Encoding: f["enc"], Segments: seg,
-		Kind: f["kind"], Exempt: f["exempt"] == "1", SID: f["sid"]}
+		Kind: f["kind"], Exempt: f["exempt"] == "1", SID: f["sid"], State: sms.Status(f["status"])}
 	for _, js := range l.Val() {
 		var st sms.Step
 		if err := json.Unmarshal([]byte(js), &st); err != nil {
@@ -170,4 +170,46 @@ func (s *Store) OptedOut(ctx context.Context, phone string) (bool, error) {
 // no SMS, with its code, for staff to see.
 func (s *Store) SetInvalid(ctx context.Context, phone string, code int) error {
 	return s.rdb.Set(ctx, s.keys.Invalid(phone), code, 0).Err()
+}
+
+// inboundGuard counts a number's incoming messages per minute and mutes a
+// number that sends too many, so that two auto-responders cannot loop
+// through the account.
+//
+// KEYS[1] the number's counter for this minute, KEYS[2] its mute key.
+// ARGV[1] messages allowed a minute, ARGV[2] mute seconds.
+// Returns 1: answer; 0: over the limit now, answer once to say so; -1:
+// muted, ignore.
+var inboundGuard = redis.NewScript(`
+if redis.call('EXISTS', KEYS[2]) == 1 then return -1 end
+local n = redis.call('INCR', KEYS[1])
+if n == 1 then redis.call('EXPIRE', KEYS[1], 120) end
+if n <= tonumber(ARGV[1]) then return 1 end
+redis.call('SET', KEYS[2], '1', 'EX', ARGV[2])
+return 0
+`)
+
+// Inbound is what the guard says of an incoming message.
+type Inbound int
+
+const (
+	Answer Inbound = iota
+	WarnOnce
+	Ignore
+)
+
+// GuardInbound applies the loop guard to a message from phone at now.
+func (s *Store) GuardInbound(ctx context.Context, phone string, perMinute int, now time.Time) (Inbound, error) {
+	minute := now.UTC().Format("200601021504")
+	keys := []string{s.keys.Prefix + "inrate:" + phone + ":" + minute, s.keys.Prefix + "muted:" + phone}
+	n, err := inboundGuard.Run(ctx, s.rdb, keys, perMinute, int((15 * time.Minute).Seconds())).Int()
+	switch {
+	case err != nil:
+		return Answer, err
+	case n == 1:
+		return Answer, nil
+	case n == 0:
+		return WarnOnce, nil
+	}
+	return Ignore, nil
 }

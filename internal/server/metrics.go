@@ -7,6 +7,7 @@ type metrics struct {
 	latency     *prometheus.HistogramVec
 	bad         *prometheus.CounterVec
 	redisErrors prometheus.Counter
+	smsIn       *prometheus.CounterVec
 }
 
 func newMetrics(reg *prometheus.Registry) *metrics {
@@ -20,7 +21,9 @@ func newMetrics(reg *prometheus.Registry) *metrics {
 			Help: "Malformed USSD requests refused, by gateway and field."}, []string{"gateway", "field"}),
 		redisErrors: prometheus.NewCounter(prometheus.CounterOpts{Name: "willay_redis_errors_total",
 			Help: "Hops answered with the busy screen because storage failed or was too slow."}),
+		smsIn: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "willay_sms_inbound_total",
+			Help: "Incoming SMS, by the language answered in, or forged, bad, loop, muted."}, []string{"result"}),
 	}
-	reg.MustRegister(m.hops, m.latency, m.bad, m.redisErrors)
+	reg.MustRegister(m.hops, m.latency, m.bad, m.redisErrors, m.smsIn)
 	return m
 }

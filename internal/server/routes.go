@@ -12,4 +12,6 @@ func routes(r *gin.Engine, d Deps, m *metrics) {
 	for _, gw := range d.Gateways {
 		r.POST("/ussd/"+gw.Name(), handleHop(d, gw, m))
 	}
+	r.POST("/sms/twilio", smsInbound(d, m))
+	r.POST("/sms/twilio/status", smsStatus(d))
 }

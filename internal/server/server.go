@@ -30,6 +30,7 @@ type Deps struct {
 	Log        *slog.Logger
 	Registry   *prometheus.Registry
 	HopTimeout time.Duration // storage must answer within it, or the phone hears "busy"
+	SMS        *SMSDeps      // the Twilio webhooks
 }
 
 // New builds the HTTP handler.

@@ -48,10 +48,17 @@ type Message struct {
 	Exempt  bool   `json:"exempt,omitempty"`
 	SID     string `json:"sid,omitempty"`
 	History []Step `json:"h"`
+	// State is the status as stored: it only moves forward, while History
+	// keeps every report in the order it came (providers' callbacks arrive
+	// out of order).
+	State Status `json:"state,omitempty"`
 }
 
-// Status is the latest status.
+// Status is where the message stands.
 func (m *Message) Status() Status {
+	if m.State != "" {
+		return m.State
+	}
 	if len(m.History) == 0 {
 		return ""
 	}
