@@ -2,7 +2,7 @@
 GO ?= go
 PKGS := ./...
 
-.PHONY: run test check bench bench-go bench-load bench-import fuzz build
+.PHONY: run test check bench bench-go bench-load bench-import bench-sms fuzz build
 
 ## run: start the service on :8080 with an in-process Redis and demo data
 run:
@@ -27,9 +27,10 @@ fuzz:
 	$(GO) test -run=NONE -fuzz=FuzzParse -fuzztime=30s ./internal/ussd/africastalking
 	$(GO) test -run=NONE -fuzz=FuzzHandle -fuzztime=30s ./internal/engine
 	$(GO) test -run=NONE -fuzz=FuzzImport -fuzztime=30s ./internal/importer
+	$(GO) test -run=NONE -fuzz=FuzzMatch -fuzztime=30s ./internal/keyword
 
 ## bench: Go benchmarks, the USSD load command and the import benchmark
-bench: bench-go bench-load bench-import
+bench: bench-go bench-load bench-import bench-sms
 
 bench-go:
 	$(GO) test -run=NONE -bench=. -benchmem ./internal/engine ./internal/gsm
@@ -39,3 +40,7 @@ bench-load:
 
 bench-import:
 	$(GO) run ./cmd/willay load import --participants 1000000
+
+bench-sms:
+	$(GO) run ./cmd/willay load sms --messages 20000
+	$(GO) run ./cmd/willay load sms --rate 100 --duration 60s

@@ -16,6 +16,7 @@ import (
 const loadUsage = `Usage:
   willay load ussd   [--redis URL] [--phones 64] [--duration 10s] [--warmup 2s] [--cpuprofile FILE]
   willay load import [--redis URL] [--participants 1000000] [--dir DIR] [--batch 1000] [--cpuprofile FILE]
+  willay load sms    [--redis URL] [--messages 20000] [--rate 0] [--duration 60s] [--concurrency 32] [--cpuprofile FILE]
 Without --redis: REDIS_URL, else ` + loadtest.DefaultRedisURL + `; an in-process Redis when that does not answer.`
 
 // loadCmd is `willay load ussd|import`. These are measurements on a noisy
@@ -29,6 +30,8 @@ func loadCmd(ctx context.Context, args []string, out io.Writer) error {
 		return loadUSSD(ctx, args[1:], out)
 	case "import":
 		return loadImport(ctx, args[1:], out)
+	case "sms":
+		return loadSMS(ctx, args[1:], out)
 	}
 	return fmt.Errorf("load: unknown %q\n%s", args[0], loadUsage)
 }
@@ -102,4 +105,23 @@ func startProfile(path string) (func(), error) {
 		return nil, err
 	}
 	return func() { pprof.StopCPUProfile(); f.Close() }, nil
+}
+
+func loadSMS(ctx context.Context, args []string, out io.Writer) error {
+	fs := flag.NewFlagSet("load sms", flag.ContinueOnError)
+	url, profile := commonFlags(fs)
+	n := fs.Int("messages", 20_000, "messages to queue and drain (without --rate)")
+	rate := fs.Int("rate", 0, "account-wide limit to hold, messages per second; 0 measures the top speed")
+	duration := fs.Duration("duration", time.Minute, "the measured window with --rate")
+	conc := fs.Int("concurrency", 32, "sends in flight in the worker")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	stop, err := startProfile(*profile)
+	if err != nil {
+		return err
+	}
+	defer stop()
+	_, err = loadtest.RunSMS(ctx, loadtest.SMSOptions{RedisURL: *url, Messages: *n, Rate: *rate, Duration: *duration, Concurrency: *conc, Out: out})
+	return err
 }
