@@ -23,9 +23,9 @@ import (
 // Store keeps messages and who may receive them.
 type Store interface {
 	CreateMessage(ctx context.Context, m *sms.Message) (bool, error)
+	ClaimMessage(ctx context.Context, id string, now time.Time) (sms.Claim, error)
 	AddStep(ctx context.Context, id string, st sms.Step, sid string) (bool, error)
 	Message(ctx context.Context, id string) (*sms.Message, error)
-	OptedOut(ctx context.Context, phone string) (bool, error)
 	SetOptOut(ctx context.Context, phone string, out bool) error
 	SetInvalid(ctx context.Context, phone string, code int) error
 }

@@ -56,32 +56,21 @@ func backoff(n int) time.Duration {
 // after a crash, only sends that were in flight can repeat.
 func (p *Pipeline) process(ctx context.Context, t *asynq.Task) error {
 	id := string(t.Payload())
-	m, err := p.cfg.Store.Message(ctx, id)
+	c, err := p.cfg.Store.ClaimMessage(ctx, id, p.cfg.Now())
 	if err != nil {
 		return err
 	}
-	if m == nil {
+	switch c.Outcome {
+	case sms.ClaimMissing:
 		p.cfg.Log.Error("queued message not found", "id", id)
 		return fmt.Errorf("message %s not found: %w", id, asynq.SkipRetry)
-	}
-	if st := m.Status(); st == sms.Sent || st.Final() {
+	case sms.ClaimDone, sms.ClaimOptedOut:
 		return nil
-	}
-	if !m.Exempt {
-		out, err := p.cfg.Store.OptedOut(ctx, m.To)
-		if err != nil {
-			return err
-		}
-		if out {
-			return p.step(ctx, m, sms.Step{Status: sms.Failed, Error: "opted out: not sent"}, "")
-		}
-	}
-	if err := p.step(ctx, m, sms.Step{Status: sms.Sending}, ""); err != nil {
-		return err
 	}
 	if err := p.wait(ctx); err != nil {
 		return err
 	}
+	m := &sms.Message{ID: id, To: c.To, Text: c.Text}
 	sid, err := p.cfg.Sender.Send(ctx, m.To, m.Text)
 	if err == nil {
 		return p.step(ctx, m, sms.Step{Status: sms.Sent}, sid)

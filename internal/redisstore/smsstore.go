@@ -213,3 +213,49 @@ func (s *Store) GuardInbound(ctx context.Context, phone string, perMinute int, n
 	}
 	return Ignore, nil
 }
+
+// claimMessage takes a queued message for sending in one round trip: it
+// reads what the sender needs, refuses a message already done, records an
+// opted-out recipient's refusal, and otherwise records "sending".
+//
+// KEYS[1] message hash, KEYS[2] history list.
+// ARGV[1] key prefix (to reach the recipient's opt-out key, named in the
+// hash), ARGV[2] the "sending" step JSON, ARGV[3] the opted-out step JSON.
+// Returns {-1} no such message, {0} already sent or final, {2} opted out
+// (recorded failed), or {1, to, text}.
+var claimMessage = redis.NewScript(`
+local f = redis.call('HMGET', KEYS[1], 'to', 'text', 'status', 'exempt')
+if not f[1] then return {-1} end
+local st = f[3]
+if st == 'sent' or st == 'delivered' or st == 'undelivered' or st == 'failed' then return {0} end
+if f[4] ~= '1' and redis.call('EXISTS', ARGV[1] .. 'optout:' .. f[1]) == 1 then
+  redis.call('RPUSH', KEYS[2], ARGV[3])
+  redis.call('HSET', KEYS[1], 'status', 'failed', 'rank', 3)
+  return {2}
+end
+redis.call('RPUSH', KEYS[2], ARGV[2])
+redis.call('HSET', KEYS[1], 'status', 'sending', 'rank', 1)
+return {1, f[1], f[2]}
+`)
+
+// ClaimMessage takes message id for sending at now (see claimMessage).
+func (s *Store) ClaimMessage(ctx context.Context, id string, now time.Time) (sms.Claim, error) {
+	sending, _ := json.Marshal(sms.Step{Status: sms.Sending, At: now})
+	out, _ := json.Marshal(sms.Step{Status: sms.Failed, At: now, Error: "opted out: not sent"})
+	res, err := claimMessage.Run(ctx, s.rdb, []string{s.keys.SMS(id), s.keys.SMSHistory(id)}, s.keys.Prefix, sending, out).Slice()
+	if err != nil {
+		return sms.Claim{}, err
+	}
+	code, _ := res[0].(int64)
+	switch code {
+	case -1:
+		return sms.Claim{Outcome: sms.ClaimMissing}, nil
+	case 0:
+		return sms.Claim{Outcome: sms.ClaimDone}, nil
+	case 2:
+		return sms.Claim{Outcome: sms.ClaimOptedOut}, nil
+	}
+	to, _ := res[1].(string)
+	text, _ := res[2].(string)
+	return sms.Claim{Outcome: sms.ClaimSend, To: to, Text: text}, nil
+}

@@ -102,3 +102,19 @@ func VerdictOf(err error) (Verdict, *ProviderError) {
 	}
 	return Retry, nil
 }
+
+// Claim is what a worker finds when it takes a queued message.
+type Claim struct {
+	Outcome  ClaimOutcome
+	To, Text string
+}
+
+// ClaimOutcome says whether to send.
+type ClaimOutcome int
+
+const (
+	ClaimSend     ClaimOutcome = iota // send it: "sending" is recorded
+	ClaimMissing                      // no such message
+	ClaimDone                         // already sent or final: a repeat after a crash
+	ClaimOptedOut                     // the recipient opted out: recorded failed
+)
