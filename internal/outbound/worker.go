@@ -126,7 +126,10 @@ func (p *Pipeline) wait(ctx context.Context) error {
 	if p.cfg.Rate <= 0 {
 		return nil
 	}
-	limit := redis_rate.Limit{Rate: p.cfg.Rate, Burst: 1, Period: time.Second}
+	// A burst of a fifth of a second's worth absorbs the jitter of
+	// workers waking from their waits, so the account keeps its pace; over
+	// a minute it adds at most that burst to the count.
+	limit := redis_rate.Limit{Rate: p.cfg.Rate, Burst: max(1, p.cfg.Rate/5), Period: time.Second}
 	for {
 		res, err := p.limiter.Allow(ctx, p.cfg.RateKey, limit)
 		if err != nil {
