@@ -30,7 +30,10 @@ type smsEnv struct {
 	seq  int
 }
 
-func startSMS(t *testing.T) *smsEnv {
+func startSMS(t *testing.T) *smsEnv { return startSMSWith(t, 10) }
+
+// startSMSWith sets the loop guard's messages a minute.
+func startSMSWith(t *testing.T, loopLimit int) *smsEnv {
 	t.Helper()
 	r := testredis.New(t)
 	fake := twiliotest.New(t, twiliotest.Options{})
@@ -40,6 +43,7 @@ func startSMS(t *testing.T) *smsEnv {
 	}
 	cfg := testConfig(t, r, "../../flows", "../../locales")
 	cfg.PublicURL = "http://" + ln.Addr().String()
+	cfg.SMS.LoopLimit = loopLimit
 	cfg.Twilio.AccountSID, cfg.Twilio.AuthToken, cfg.Twilio.From, cfg.Twilio.APIURL =
 		fake.AccountSID(), fake.AuthToken(), "+15005550006", fake.URL()
 	e := &testEnv{t: t, redis: r, cfg: cfg, clock: &clock{t: testNow}, logs: &syncBuffer{}}
@@ -85,7 +89,7 @@ func (e *smsEnv) keywordsOf(command, lang string) []string {
 }
 
 func TestEveryKeywordInEveryLanguage(t *testing.T) {
-	e := startSMS(t)
+	e := startSMSWith(t, 1000)
 	people := []struct{ lang, phone, visits, payments, help string }{
 		{"es", demo.Spanish, "Proximas visitas", "Proximos pagos", "Willay: envie"},
 		{"qu", demo.Quechua, "Hamuq watukuykuna", "Hamuq qullqi chaskiykuna", "Willay: "},
@@ -101,6 +105,24 @@ func TestEveryKeywordInEveryLanguage(t *testing.T) {
 				if code != 200 || !strings.HasPrefix(got, c.want) {
 					t.Errorf("%s %q: %d %q, want %q…", p.lang, kw, code, got, c.want)
 				}
+			}
+		}
+		for i, kw := range e.keywordsOf(keyword.Callback, p.lang) {
+			want := e.notice(p.lang, map[bool]string{true: "callback.done", false: "callback.already"}[i == 0])
+			if _, got := e.text(p.phone, kw); got[:12] != want[:12] {
+				t.Errorf("%s %q: %q, want %q", p.lang, kw, got, want)
+			}
+		}
+		for _, c := range []struct{ command, reply string }{{keyword.Stop, "sms.stop"}, {keyword.Start, "sms.start"}} {
+			for _, kw := range e.keywordsOf(c.command, p.lang) {
+				if _, got := e.text(p.phone, kw); got != e.notice(p.lang, c.reply) {
+					t.Errorf("%s %q: %q", p.lang, kw, got)
+				}
+				if out, _ := e.app.Store.OptedOut(context.Background(), p.phone); out != (c.command == keyword.Stop) {
+					t.Errorf("%s %q: opted out %v", p.lang, kw, out)
+				}
+				e.text(p.phone, map[string]string{keyword.Stop: "ALTA", keyword.Start: "BAJA"}[c.command]) // back to where it was
+				e.text(p.phone, map[string]string{keyword.Stop: "BAJA", keyword.Start: "ALTA"}[c.command])
 			}
 		}
 	}

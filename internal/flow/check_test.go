@@ -5,6 +5,7 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 
@@ -142,5 +143,26 @@ func TestCheckBrokenTemplate(t *testing.T) {
 		if err == nil || !strings.Contains(err.Error(), tt.want) {
 			t.Errorf("LoadFiles with %s = %v, want an error containing %q", tt.new, err, tt.want)
 		}
+	}
+}
+
+// TestCheckSMSSegments: an SMS text may be longer than a screen, but past
+// two segments in any language flows check warns.
+func TestCheckSMSSegments(t *testing.T) {
+	files := shippedFiles(t)
+	qu := string(files["locales/qu.yaml"])
+	old := `  other: "Willay: kay yupaymanta achkha willakuykunata chaskiyku. Pisi minutota suyay."`
+	if !strings.Contains(qu, old) {
+		t.Fatal("locales/qu.yaml: sms.loop not found")
+	}
+	long := strings.Repeat("Willay qullqi waqaychay. ", 14) // 350 characters: 3 segments
+	files["locales/qu.yaml"] = []byte(strings.Replace(qu, old, `  other: "`+long+`"`, 1))
+	errs, warns := check(t, files)
+	if len(errs) != 0 {
+		t.Errorf("a long SMS text is no error: %v", errs)
+	}
+	want := "warning: locales/qu.yaml: message sms.loop [qu]: an SMS of 3 segments in GSM-7: more than 2 costs more and may arrive in pieces"
+	if !slices.Contains(warns, want) {
+		t.Errorf("warnings lack %q:\n%s", want, strings.Join(warns, "\n"))
 	}
 }
