@@ -91,6 +91,8 @@ func banner(out io.Writer, cfg config.Config, port int) {
 	fmt.Fprintf(out, "USSD gateway URL (Africa's Talking format): POST http://localhost:%d/ussd/africastalking\n", port)
 	if cfg.Twilio.Enabled() {
 		fmt.Fprintf(out, "SMS go to Twilio; its webhooks: %s/sms/twilio and %s/sms/twilio/status\n", cfg.PublicURL, cfg.PublicURL)
+	} else if cfg.RedisURL == "" {
+		fmt.Fprintln(out, "SMS go to the local outbox (no TWILIO_ACCOUNT_SID): each is logged below as \"sms to outbox\".")
 	} else {
 		fmt.Fprintln(out, "SMS go to the local outbox (no TWILIO_ACCOUNT_SID): they are logged, and `willay sms log` lists them.")
 	}
