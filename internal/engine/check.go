@@ -21,6 +21,7 @@ func Check(b *Bundle, actions map[string]Action, screens Screens) []flow.Problem
 	c := &checker{b: b, actions: actions, screens: screens}
 	ps = append(ps, c.texts()...)
 	ps = append(ps, c.keywords()...)
+	ps = append(ps, c.reminders()...)
 	if !hasError(ps) {
 		ps = append(ps, c.screensFit()...)
 	}
@@ -121,6 +122,19 @@ func (c *checker) keywords() []flow.Problem {
 					Text: fmt.Sprintf("an SMS of %d segments in %s: more than 2 costs more and may arrive in pieces", n, enc)})
 			}
 		}
+	}
+	return ps
+}
+
+// reminders reports what is wrong with the reminder rules. Without the
+// file nobody is reminded of anything, which is a choice, not an error.
+func (c *checker) reminders() []flow.Problem {
+	if c.b.Reminders == nil {
+		return []flow.Problem{{Severity: flow.Warning, File: remindersFile, Text: "missing: no reminders will be sent"}}
+	}
+	var ps []flow.Problem
+	for _, p := range c.b.Reminders.Problems(c.b.Catalog) {
+		ps = append(ps, flow.Problem{File: remindersFile, Text: p})
 	}
 	return ps
 }

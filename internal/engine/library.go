@@ -12,6 +12,7 @@ import (
 	"github.com/willay-pe/willay/internal/catalog"
 	"github.com/willay-pe/willay/internal/flow"
 	"github.com/willay-pe/willay/internal/keyword"
+	"github.com/willay-pe/willay/internal/reminder"
 )
 
 // Bundle is one version of the flows with the texts they were written with.
@@ -21,6 +22,8 @@ type Bundle struct {
 	Files   map[string][]byte // what the version hashes, for snapshots
 	// Keywords are the SMS keywords of flows/sms.yaml (nil when absent).
 	Keywords *keyword.Set
+	// Reminders are the rules of flows/reminders.yaml (nil when absent).
+	Reminders *reminder.File
 
 	static sync.Map // lang, id, folding → normalized text of messages without variables
 }
@@ -73,11 +76,20 @@ func LoadFiles(files map[string][]byte) (*Bundle, error) {
 			return nil, err
 		}
 	}
+	if buf, ok := files[remindersFile]; ok {
+		if b.Reminders, err = reminder.Parse(remindersFile, buf); err != nil {
+			return nil, err
+		}
+	}
 	return b, nil
 }
 
-// keywordsFile holds the SMS keywords, beside the menus.
-const keywordsFile = "flows/sms.yaml"
+// keywordsFile holds the SMS keywords, and remindersFile the reminder
+// rules, beside the menus.
+const (
+	keywordsFile  = "flows/sms.yaml"
+	remindersFile = "flows/reminders.yaml"
+)
 
 // Snapshots keep every version that a session may still be running on, so
 // that a restart with newer flows does not strand it.

@@ -148,7 +148,7 @@ func Load(fsys fs.FS, dir string, extra map[string][]byte) (*Set, map[string][]b
 
 // otherData are the top-level keys of data files kept beside the menus
 // and read by their own packages.
-var otherData = []string{"keywords"}
+var otherData = []string{"keywords", "rules"}
 
 // isFlow tells a menu flow from other data in the same folder; a file that
 // is neither is taken for a flow, so that what is wrong with it is reported.

@@ -1,0 +1,124 @@
+package reminder
+
+import (
+	"fmt"
+	"time"
+
+	"github.com/willay-pe/willay/internal/program"
+)
+
+// Planned is one reminder of one event: when it goes out, or why not.
+type Planned struct {
+	Rule    Rule
+	At      time.Time
+	Skipped string // why it will not be sent; empty when At holds
+}
+
+// Plan works out every reminder of event e for a participant in loc, as
+// seen at now. A reminder that would fall in quiet hours moves to the
+// nearest allowed minute still before the event; with none, or when its
+// time has passed, it is skipped, with the reason.
+func (f *File) Plan(e program.Event, loc *time.Location, now time.Time) []Planned {
+	var out []Planned
+	for _, r := range f.Rules {
+		if r.Matches(e) {
+			out = append(out, f.plan(r, e, loc, now))
+		}
+	}
+	return out
+}
+
+func (f *File) plan(r Rule, e program.Event, loc *time.Location, now time.Time) Planned {
+	p := Planned{Rule: r}
+	start, err := e.At(loc)
+	if err != nil {
+		p.Skipped = "the event's date cannot be read"
+		return p
+	}
+	deadline := start // a reminder must come before the event starts...
+	if e.Time == "" {
+		deadline = start.AddDate(0, 0, 1) // ...or, for an all-day payment, before the day ends
+	}
+	before, at, err := r.timing()
+	if err != nil {
+		p.Skipped = err.Error()
+		return p
+	}
+	want := start.Add(-before)
+	if at >= 0 && r.Before == "" {
+		d := start.AddDate(0, 0, -*r.DayBefore)
+		want = time.Date(d.Year(), d.Month(), d.Day(), 0, 0, 0, 0, loc).Add(at)
+	}
+	p.At, p.Skipped = f.allowed(want, deadline, now)
+	return p
+}
+
+// allowed moves t out of quiet hours to the nearest allowed minute before
+// the deadline and not before now.
+func (f *File) allowed(t, deadline, now time.Time) (time.Time, string) {
+	ok := func(c time.Time) bool { return !c.Before(now) && c.Before(deadline) }
+	if !f.quiet(t) {
+		if ok(t) {
+			return t, ""
+		}
+		return time.Time{}, skipReason(t, deadline, now)
+	}
+	earlier, later := f.quietStart(t).Add(-time.Minute), f.quietEnd(t)
+	first, second := earlier, later
+	if later.Sub(t) < t.Sub(earlier) {
+		first, second = later, earlier
+	}
+	for _, c := range []time.Time{first, second} {
+		if ok(c) {
+			return c, ""
+		}
+	}
+	return time.Time{}, "in quiet hours, with no allowed time before the event"
+}
+
+func skipReason(t, deadline, now time.Time) string {
+	if !t.Before(deadline) {
+		return "its time is not before the event"
+	}
+	return fmt.Sprintf("its time (%s) has passed", t.Format("02/01 15:04"))
+}
+
+// quiet tells whether t falls in the quiet window [from, to), which may
+// cross midnight.
+func (f *File) quiet(t time.Time) bool {
+	from, _ := clock(f.Quiet.From)
+	to, _ := clock(f.Quiet.To)
+	m := sinceMidnight(t)
+	if from <= to {
+		return m >= from && m < to
+	}
+	return m >= from || m < to
+}
+
+func sinceMidnight(t time.Time) time.Duration {
+	return time.Duration(t.Hour())*time.Hour + time.Duration(t.Minute())*time.Minute
+}
+
+// quietStart is when the quiet window containing t began.
+func (f *File) quietStart(t time.Time) time.Time {
+	from, _ := clock(f.Quiet.From)
+	day := midnight(t)
+	if sinceMidnight(t) < from { // after midnight: it began the evening before
+		day = day.AddDate(0, 0, -1)
+	}
+	return day.Add(from)
+}
+
+// quietEnd is when the quiet window containing t ends.
+func (f *File) quietEnd(t time.Time) time.Time {
+	to, _ := clock(f.Quiet.To)
+	day := midnight(t)
+	if sinceMidnight(t) >= to { // before midnight: it ends the next morning
+		day = day.AddDate(0, 0, 1)
+	}
+	return day.Add(to)
+}
+
+func midnight(t time.Time) time.Time {
+	return time.Date(t.Year(), t.Month(), t.Day(), 0, 0, 0, 0, t.Location())
+}
