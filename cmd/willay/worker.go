@@ -4,6 +4,7 @@ import (
 	"context"
 	"io"
 	"os"
+	"time"
 
 	"github.com/willay-pe/willay/internal/app"
 	"github.com/willay-pe/willay/internal/config"
@@ -23,5 +24,6 @@ func workerCmd(ctx context.Context, out io.Writer) error {
 	}
 	defer a.Close()
 	a.Log.Info("worker started", "queue", a.Store.Keys().Queue())
+	go a.Reminders.Run(ctx, time.Hour, 10*time.Second)
 	return a.SMS.Run(ctx)
 }

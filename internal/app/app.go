@@ -23,6 +23,7 @@ import (
 	"github.com/willay-pe/willay/internal/gsm"
 	"github.com/willay-pe/willay/internal/outbound"
 	"github.com/willay-pe/willay/internal/redisstore"
+	"github.com/willay-pe/willay/internal/scheduler"
 	"github.com/willay-pe/willay/internal/server"
 	"github.com/willay-pe/willay/internal/sms"
 	"github.com/willay-pe/willay/internal/twilio"
@@ -32,15 +33,16 @@ import (
 
 // App is a running Willay.
 type App struct {
-	Config  config.Config
-	Handler http.Handler
-	Engine  *engine.Engine
-	Store   *redisstore.Store
-	Library *engine.Library
-	Redis   *redis.Client
-	Log     *slog.Logger
-	SMS     *outbound.Pipeline
-	mini    *miniredis.Miniredis
+	Config    config.Config
+	Handler   http.Handler
+	Engine    *engine.Engine
+	Store     *redisstore.Store
+	Library   *engine.Library
+	Redis     *redis.Client
+	Log       *slog.Logger
+	SMS       *outbound.Pipeline
+	Reminders *scheduler.Scheduler
+	mini      *miniredis.Miniredis
 }
 
 // Now is the clock, replaceable in tests.
@@ -76,6 +78,7 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, now Now) (*Ap
 		Store: a.Store, Library: a.Library, Actions: engine.Actions(), Screens: Screens(cfg),
 		Location: cfg.TZ, Now: now, PINKey: cfg.PINKey, Log: log, SMS: messenger{a.SMS},
 	})
+	a.Reminders = scheduler.New(scheduler.Config{Store: a.Store, Engine: a.Engine, Location: cfg.TZ, Now: now, Log: log})
 	if cfg.Demo {
 		if err := demo.Seed(ctx, a.Store, now().In(cfg.TZ)); err != nil {
 			a.Close()

@@ -163,3 +163,15 @@ func (e *Engine) keywordList(b *Bundle, lang string) string {
 	}
 	return strings.Join(words, ", ")
 }
+
+// ReminderText renders a reminder of event e for person p in their
+// language, with the event's date, time, place and amount.
+func (e *Engine) ReminderText(p *program.Person, id string, ev program.Event) string {
+	b := e.Library.Current()
+	now := e.Now().In(e.Location)
+	c := e.smsCall(context.Background(), b, p, "")
+	at, _ := ev.At(e.Location)
+	vars := map[string]any{"Name": p.FirstName(), "Date": program.Day(at, now), "Time": at.Format("15:04"),
+		"Place": ev.Place, "Topic": ev.Topic, "Program": programName(c.Call, ev.Program), "Amount": program.Money(ev.Cents)}
+	return e.smsText(b, p.Lang, id, vars)
+}

@@ -1,0 +1,68 @@
+package app
+
+import (
+	"context"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/willay-pe/willay/internal/demo"
+	"github.com/willay-pe/willay/internal/sms"
+)
+
+// TestRemindersPlannedAndSentOnce runs the scheduler on a clock the test
+// moves: the default rules, in each language, sent once however often
+// planning and dispatch run.
+func TestRemindersPlannedAndSentOnce(t *testing.T) {
+	e := start(t)
+	ctx := context.Background()
+	s := e.app.Reminders
+	st, err := s.Plan(ctx, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Within 48 h of 27/11 10:00: the visits of Rosa (28/11 09:00), Ynes
+	// (28/11 08:00) and Juana (29/11 10:30), each the evening before and
+	// the morning of.
+	if st.Planned != 6 || st.ByRule["visit.evening_before"] != 3 || st.ByRule["visit.morning_of"] != 3 {
+		t.Errorf("planned %+v", st)
+	}
+	if n, _ := s.Dispatch(ctx); n != 0 {
+		t.Errorf("at 10:00 nothing is due, sent %d", n)
+	}
+	e.clock.t = time.Date(2026, 11, 27, 18, 0, 0, 0, lima)
+	if n, _ := s.Dispatch(ctx); n != 2 {
+		t.Errorf("at 18:00 the evening-before reminders of Rosa and Ynes are due, sent %d", n)
+	}
+	for _, c := range []struct{ phone, want string }{
+		{demo.Spanish, "Willay: mañana 28/11 a las 09:00 su yachachiq la visita: Biohuerto familiar. Su casa."},
+		{demo.Shipibo, "Willay: yantan 28/11 08:00 oran min yachachiq mia merai: Piscigranja. Mia xobon."},
+	} {
+		msgs, _ := e.app.Store.Messages(ctx, c.phone, sms.Queued, 10)
+		if len(msgs) != 1 || msgs[0].Kind != "reminder" || msgs[0].Text != strings.ReplaceAll(c.want, "ñ", "ñ") {
+			t.Errorf("%s: %+v", c.phone, msgs)
+		}
+	}
+	// Planning and dispatching again, as another instance or a restart
+	// would, sends nothing twice.
+	for range 2 {
+		if _, err := s.Plan(ctx, false); err != nil {
+			t.Fatal(err)
+		}
+		s.Dispatch(ctx)
+	}
+	if msgs, _ := e.app.Store.Messages(ctx, demo.Spanish, "", 10); len(msgs) != 1 {
+		t.Errorf("Rosa got %d reminders, want 1", len(msgs))
+	}
+	// A reminder found due long after its time (the service was down) is
+	// dropped and recorded, not sent late.
+	e.clock.t = time.Date(2026, 11, 28, 9, 30, 0, 0, lima)
+	s.Dispatch(ctx)
+	skipped, _ := e.app.Store.Skipped(ctx, 10)
+	if len(skipped) == 0 || !strings.Contains(strings.Join(skipped, "\n"), "too late to be useful") {
+		t.Errorf("late reminders are recorded as skipped: %v", skipped)
+	}
+	if msgs, _ := e.app.Store.Messages(ctx, demo.Spanish, "", 10); len(msgs) != 1 {
+		t.Errorf("Rosa's 07:00 reminder must not go out at 09:30: %d messages", len(msgs))
+	}
+}

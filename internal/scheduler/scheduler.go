@@ -1,0 +1,210 @@
+// Package scheduler owns sending reminders: it plans, for every participant,
+// the reminders due in a rolling window (not months of future work), and
+// dispatches each when its time comes, once, in the participant's language.
+// Once holds because a reminder's SMS has a fixed idempotency key
+// (participant, event, rule): however many instances, retries or restarts,
+// the pipeline sends it once.
+package scheduler
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/willay-pe/willay/internal/engine"
+	"github.com/willay-pe/willay/internal/program"
+	"github.com/willay-pe/willay/internal/redisstore"
+	"github.com/willay-pe/willay/internal/reminder"
+)
+
+// Config is what the scheduler depends on.
+type Config struct {
+	Store    *redisstore.Store
+	Engine   *engine.Engine // rules, texts and the SMS pipeline of the current flows
+	Location *time.Location
+	Now      func() time.Time
+	Window   time.Duration // how far ahead reminders are planned (48 h)
+	Late     time.Duration // a reminder later than this is dropped, not sent (1 h)
+	Log      *slog.Logger
+}
+
+// Scheduler plans and dispatches.
+type Scheduler struct{ Config }
+
+// New builds a scheduler.
+func New(c Config) *Scheduler {
+	if c.Window == 0 {
+		c.Window = 48 * time.Hour
+	}
+	if c.Late == 0 {
+		c.Late = time.Hour
+	}
+	return &Scheduler{c}
+}
+
+// Stats counts a planning pass.
+type Stats struct {
+	Participants, Planned, Skipped int
+	ByRule                         map[string]int
+	ByDay                          map[string]int
+}
+
+func (s *Scheduler) rules() *reminder.File { return s.Engine.Library.Current().Reminders }
+
+// Plan puts every reminder due within the window in the due set. With
+// dryRun it only counts. It is safe to run again and on several instances:
+// planning the same reminder twice stores it once.
+func (s *Scheduler) Plan(ctx context.Context, dryRun bool) (Stats, error) {
+	st := Stats{ByRule: map[string]int{}, ByDay: map[string]int{}}
+	rules := s.rules()
+	if rules == nil {
+		return st, nil
+	}
+	now := s.Now().In(s.Location)
+	err := s.Store.Participants(ctx, 1000, func(people []*program.Person) error {
+		var due []redisstore.Due
+		for _, p := range people {
+			st.Participants++
+			due = append(due, s.planPerson(ctx, rules, p, now, &st, dryRun)...)
+		}
+		if dryRun {
+			return nil
+		}
+		return s.Store.Schedule(ctx, due)
+	})
+	return st, err
+}
+
+func (s *Scheduler) planPerson(ctx context.Context, rules *reminder.File, p *program.Person, now time.Time, st *Stats, dryRun bool) []redisstore.Due {
+	var due []redisstore.Due
+	for _, e := range p.Events {
+		for _, pl := range rules.Plan(e, s.Location, now) {
+			d := redisstore.Due{Phone: p.Phone, Event: e.ID, Rule: pl.Rule.ID, At: pl.At}
+			if pl.Skipped != "" {
+				if soon(e, s.Location, now, s.Window) {
+					st.Skipped++
+					if !dryRun {
+						if err := s.Store.Skip(ctx, d, pl.Skipped, now); err != nil {
+							s.Log.Error("record skipped reminder", "err", err)
+						}
+					}
+				}
+				continue
+			}
+			if pl.At.After(now.Add(s.Window)) {
+				continue
+			}
+			st.Planned++
+			st.ByRule[pl.Rule.ID]++
+			st.ByDay[pl.At.Format("2006-01-02")]++
+			due = append(due, d)
+		}
+	}
+	return due
+}
+
+// soon tells whether an event is still to come within the window: only
+// then is a skipped reminder of it worth recording.
+func soon(e program.Event, loc *time.Location, now time.Time, w time.Duration) bool {
+	at, err := e.At(loc)
+	return err == nil && at.After(now) && at.Before(now.Add(w))
+}
+
+// Dispatch sends what is due. Each reminder is checked again against the
+// data as it is now: an event moved or removed by an import, or a reminder
+// too late to be useful, is dropped and recorded, not sent.
+func (s *Scheduler) Dispatch(ctx context.Context) (sent int, err error) {
+	now := s.Now().In(s.Location)
+	due, err := s.Store.DueBy(ctx, now, 500)
+	if err != nil || len(due) == 0 {
+		return 0, err
+	}
+	var done []redisstore.Due
+	for _, d := range due {
+		ok, err := s.dispatch(ctx, d, now)
+		if err != nil {
+			return sent, fmt.Errorf("reminder %s|%s|%s: %w", d.Phone, d.Event, d.Rule, err)
+		}
+		if ok {
+			sent++
+			done = append(done, d)
+		}
+	}
+	return sent, s.Store.Unschedule(ctx, done)
+}
+
+// dispatch sends one reminder; false when it was dropped instead.
+func (s *Scheduler) dispatch(ctx context.Context, d redisstore.Due, now time.Time) (bool, error) {
+	_, p, err := s.Store.Load(ctx, "", d.Phone)
+	if err != nil {
+		return false, err
+	}
+	e, rule, reason := s.recheck(p, d, now)
+	if reason != "" {
+		return false, s.Store.Skip(ctx, d, reason, now)
+	}
+	text := s.Engine.ReminderText(p, rule.Text, e)
+	err = s.Engine.SMS.Send(ctx, engine.Message{ID: "rem:" + d.Phone + ":" + d.Event + ":" + d.Rule,
+		To: p.Phone, Lang: p.Lang, Text: text, Kind: "reminder"})
+	return err == nil, err
+}
+
+// recheck finds the reminder's event and rule as they are now.
+func (s *Scheduler) recheck(p *program.Person, d redisstore.Due, now time.Time) (program.Event, reminder.Rule, string) {
+	if p.Role != program.Participant {
+		return program.Event{}, reminder.Rule{}, "no longer a participant"
+	}
+	for _, e := range p.Events {
+		if e.ID != d.Event {
+			continue
+		}
+		for _, pl := range s.rules().Plan(e, s.Location, d.At) {
+			switch {
+			case pl.Rule.ID != d.Rule:
+				continue
+			case pl.Skipped != "":
+				return e, pl.Rule, pl.Skipped
+			case !pl.At.Equal(d.At):
+				return e, pl.Rule, "the rule now gives another time: planned again"
+			case now.Sub(d.At) > s.Late:
+				return e, pl.Rule, "too late to be useful"
+			}
+			return e, pl.Rule, ""
+		}
+		return e, reminder.Rule{}, "the rule was removed"
+	}
+	return program.Event{}, reminder.Rule{}, "the event was moved or removed"
+}
+
+// Run plans every planEvery and dispatches every tick until ctx ends.
+func (s *Scheduler) Run(ctx context.Context, planEvery, tick time.Duration) {
+	plan := time.NewTicker(planEvery)
+	disp := time.NewTicker(tick)
+	defer plan.Stop()
+	defer disp.Stop()
+	s.logPlan(ctx)
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-plan.C:
+			s.logPlan(ctx)
+		case <-disp.C:
+			if n, err := s.Dispatch(ctx); err != nil {
+				s.Log.Error("reminders dispatch", "err", err)
+			} else if n > 0 {
+				s.Log.Info("reminders sent", "count", n)
+			}
+		}
+	}
+}
+
+func (s *Scheduler) logPlan(ctx context.Context) {
+	st, err := s.Plan(ctx, false)
+	if err != nil {
+		s.Log.Error("reminders plan", "err", err)
+		return
+	}
+	s.Log.Info("reminders planned", "participants", st.Participants, "planned", st.Planned, "skipped", st.Skipped)
+}
