@@ -23,7 +23,9 @@ Usage:
   willay import KIND FILE.csv               import participants|coaches|savings|visits|transfers
   willay sms send --to PHONE --text TEXT    queue a one-off SMS
   willay sms log [--phone P] [--status S]   outgoing messages with their status history
-  willay worker                             send queued SMS (serve does too, unless WILLAY_WORKER=false)
+  willay worker                             send queued SMS and reminders (serve does too, unless WILLAY_WORKER=false)
+  willay reminders preview --phone PHONE    a participant's reminders to come, with their texts
+  willay reminders plan [--dry-run]         plan the next days' reminders; totals per rule and day
   willay load [flags]                       load test against a floor, for make bench
 `
 
@@ -57,6 +59,8 @@ func run(ctx context.Context, args []string, in io.Reader, out, errOut io.Writer
 		return code(importCmd(ctx, rest, out, errOut))
 	case "sms":
 		return code(smsCmd(ctx, rest, out))
+	case "reminders":
+		return code(remindersCmd(ctx, rest, out))
 	case "worker":
 		return code(workerCmd(ctx, out))
 	case "load":

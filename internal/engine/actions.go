@@ -184,6 +184,9 @@ func transfersList(_ context.Context, c *Call) (Result, error) {
 // programName translates a known program and shows an unknown one as
 // imported, so that a new program needs no code.
 func programName(c *Call, p string) string {
+	if p == "" {
+		return ""
+	}
 	if t := c.T("program." + p); t != "" {
 		return t
 	}

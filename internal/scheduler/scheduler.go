@@ -10,6 +10,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"slices"
 	"time"
 
 	"github.com/willay-pe/willay/internal/engine"
@@ -207,4 +208,38 @@ func (s *Scheduler) logPlan(ctx context.Context) {
 		return
 	}
 	s.Log.Info("reminders planned", "participants", st.Participants, "planned", st.Planned, "skipped", st.Skipped)
+}
+
+// Preview is one upcoming reminder of one participant.
+type Preview struct {
+	At      time.Time
+	Rule    string
+	Text    string
+	Skipped string
+}
+
+// Preview lists a participant's reminders to come, soonest first, with the
+// exact text in their language, or why one will not be sent.
+func (s *Scheduler) Preview(ctx context.Context, phone string) ([]Preview, error) {
+	_, p, err := s.Store.Load(ctx, "", phone)
+	if err != nil {
+		return nil, err
+	}
+	rules := s.rules()
+	if p.Role != program.Participant || rules == nil {
+		return nil, nil
+	}
+	now := s.Now().In(s.Location)
+	var out []Preview
+	for _, e := range program.Upcoming(p.Events, now, program.Visit, program.Training, program.Meeting, program.Transfer) {
+		for _, pl := range rules.Plan(e, s.Location, now) {
+			pv := Preview{At: pl.At, Rule: pl.Rule.ID, Skipped: pl.Skipped}
+			if pl.Skipped == "" {
+				pv.Text = s.Engine.ReminderText(p, pl.Rule.Text, e)
+			}
+			out = append(out, pv)
+		}
+	}
+	slices.SortStableFunc(out, func(a, b Preview) int { return a.At.Compare(b.At) })
+	return out, nil
 }
