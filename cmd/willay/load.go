@@ -10,7 +10,10 @@ import (
 	"runtime/pprof"
 	"time"
 
+	"github.com/willay-pe/willay/internal/engine"
 	"github.com/willay-pe/willay/internal/loadtest"
+	"github.com/willay-pe/willay/internal/redisstore"
+	"github.com/willay-pe/willay/internal/scheduler"
 )
 
 const loadUsage = `Usage:
@@ -80,6 +83,7 @@ func loadImport(ctx context.Context, args []string, out io.Writer) error {
 	n := fs.Int("participants", 1_000_000, "synthetic participants to import")
 	dir := fs.String("dir", "", "where to write the CSV files and keep them; default a temporary directory removed afterwards")
 	batch := fs.Int("batch", 1000, "rows per Redis pipeline")
+	plan := fs.Bool("plan", false, "then plan the reminders of the next 48 hours, timed, with the memory they add")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -88,8 +92,46 @@ func loadImport(ctx context.Context, args []string, out io.Writer) error {
 		return err
 	}
 	defer stop()
-	_, err = loadtest.RunImport(ctx, loadtest.ImportOptions{RedisURL: *url, Participants: *n, Dir: *dir, Batch: *batch, Out: out})
+	o := loadtest.ImportOptions{RedisURL: *url, Participants: *n, Dir: *dir, Batch: *batch, Out: out}
+	if *plan {
+		o.Inspect = func(ctx context.Context, s *redisstore.Store) error { return planBenchmark(ctx, s, out) }
+	}
+	_, err = loadtest.RunImport(ctx, o)
 	return err
+}
+
+// planBenchmark plans the imported participants' reminders as `serve`
+// does, and reports the time and the Redis memory it adds.
+func planBenchmark(ctx context.Context, s *redisstore.Store, out io.Writer) error {
+	b, err := engine.LoadDirs("flows", "locales")
+	if err != nil {
+		return err
+	}
+	lima, _ := time.LoadLocation("America/Lima")
+	e := engine.New(engine.Config{Store: s, Library: engine.NewLibrary(s, b), Actions: engine.Actions(), Location: lima})
+	sch := scheduler.New(scheduler.Config{Store: s, Engine: e, Location: lima, Now: time.Now, Log: logger("error", os.Stderr)})
+	before, err := s.UsedMemory(ctx)
+	if err != nil {
+		return err
+	}
+	start := time.Now()
+	st, err := sch.Plan(ctx, false)
+	if err != nil {
+		return err
+	}
+	d := time.Since(start)
+	after, _ := s.UsedMemory(ctx)
+	fmt.Fprintf(out, "planning: %d participants, %d reminders due in 48 h, %d skipped, in %s (goal < 2 min: %s); Redis memory added %.1f MiB (goal < 300 MiB: %s)\n",
+		st.Participants, st.Planned, st.Skipped, d.Round(time.Millisecond), yesNo(d < 2*time.Minute),
+		float64(after-before)/(1<<20), yesNo(after-before < 300<<20))
+	return nil
+}
+
+func yesNo(ok bool) string {
+	if ok {
+		return "met"
+	}
+	return "NOT met"
 }
 
 func startProfile(path string) (func(), error) {

@@ -131,6 +131,10 @@ func (s *Store) people(ctx context.Context, keys []string) ([]*program.Person, e
 			return nil, err
 		}
 	}
+	groups, err := s.groupsOf(ctx, cmds)
+	if err != nil {
+		return nil, err
+	}
 	out := make([]*program.Person, 0, len(keys))
 	var all []program.Event
 	for i, k := range keys {
@@ -138,12 +142,8 @@ func (s *Store) people(ctx context.Context, keys []string) ([]*program.Person, e
 		if len(f) == 0 {
 			continue
 		}
-		group, _, err := s.shared(ctx, f["grp"], "")
-		if err != nil {
-			return nil, err
-		}
 		p := &program.Person{Phone: k[len(s.keys.Prefix)+2:]}
-		if err := fillParticipant(p, f, group); err != nil {
+		if err := fillParticipant(p, f, groups[f["grp"]]); err != nil {
 			return nil, err
 		}
 		out = append(out, p)
@@ -157,6 +157,43 @@ func (s *Store) people(ctx context.Context, keys []string) ([]*program.Person, e
 	for _, p := range out {
 		copy(p.Events, all[i:i+len(p.Events)])
 		i += len(p.Events)
+	}
+	return out, nil
+}
+
+// groupsOf reads the events of every group of a page of participants: from
+// the cache, and the rest in one pipeline.
+func (s *Store) groupsOf(ctx context.Context, people []*redis.MapStringStringCmd) (map[string]map[string]string, error) {
+	out := map[string]map[string]string{}
+	var missing []string
+	for _, c := range people {
+		g := c.Val()["grp"]
+		if _, done := out[g]; done || g == "" {
+			continue
+		}
+		if ev, ok := s.group.get(g); ok {
+			out[g] = ev
+			continue
+		}
+		out[g] = nil
+		missing = append(missing, g)
+	}
+	if len(missing) == 0 {
+		return out, nil
+	}
+	pipe := s.rdb.Pipeline()
+	cmds := make([]*redis.MapStringStringCmd, len(missing))
+	for i, g := range missing {
+		cmds[i] = pipe.HGetAll(ctx, s.keys.Group(g))
+	}
+	if _, err := pipe.Exec(ctx); err != nil {
+		return nil, err
+	}
+	for i, g := range missing {
+		out[g] = cmds[i].Val()
+		if s.opt.GroupTTL > 0 {
+			s.group.put(g, out[g])
+		}
 	}
 	return out, nil
 }

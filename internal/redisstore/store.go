@@ -343,3 +343,17 @@ func (s *Store) LoadSnapshot(ctx context.Context, version string) (map[string][]
 }
 
 func itoa(n int64) string { return strconv.FormatInt(n, 10) }
+
+// UsedMemory is Redis's used_memory, for benchmarks.
+func (s *Store) UsedMemory(ctx context.Context) (int64, error) {
+	info, err := s.rdb.Info(ctx, "memory").Result()
+	if err != nil {
+		return 0, err
+	}
+	for _, line := range strings.Split(info, "\r\n") {
+		if v, ok := strings.CutPrefix(line, "used_memory:"); ok {
+			return strconv.ParseInt(v, 10, 64)
+		}
+	}
+	return 0, fmt.Errorf("INFO memory has no used_memory")
+}
