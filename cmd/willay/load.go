@@ -56,10 +56,7 @@ func loadUSSD(ctx context.Context, args []string, out io.Writer) error {
 	phones := fs.Int("phones", 64, "concurrent virtual phones")
 	duration := fs.Duration("duration", 10*time.Second, "length of each measured round, per side")
 	warmup := fs.Duration("warmup", 2*time.Second, "warm-up per side before measuring")
-	if err := fs.Parse(args); err != nil {
-		return err
-	}
-	stop, err := startProfile(*profile)
+	stop, err := parseAndProfile(fs, args, profile)
 	if err != nil {
 		return err
 	}
@@ -84,10 +81,7 @@ func loadImport(ctx context.Context, args []string, out io.Writer) error {
 	dir := fs.String("dir", "", "where to write the CSV files and keep them; default a temporary directory removed afterwards")
 	batch := fs.Int("batch", 1000, "rows per Redis pipeline")
 	plan := fs.Bool("plan", false, "then plan the reminders of the next 48 hours, timed, with the memory they add")
-	if err := fs.Parse(args); err != nil {
-		return err
-	}
-	stop, err := startProfile(*profile)
+	stop, err := parseAndProfile(fs, args, profile)
 	if err != nil {
 		return err
 	}
@@ -134,6 +128,15 @@ func yesNo(ok bool) string {
 	return "NOT met"
 }
 
+// parseAndProfile reads a load command's flags, then starts the CPU
+// profile they ask for; the returned func stops it.
+func parseAndProfile(fs *flag.FlagSet, args []string, profile *string) (func(), error) {
+	if err := fs.Parse(args); err != nil {
+		return nil, err
+	}
+	return startProfile(*profile)
+}
+
 func startProfile(path string) (func(), error) {
 	if path == "" {
 		return func() {}, nil
@@ -156,10 +159,7 @@ func loadSMS(ctx context.Context, args []string, out io.Writer) error {
 	rate := fs.Int("rate", 0, "account-wide limit to hold, messages per second; 0 measures the top speed")
 	duration := fs.Duration("duration", time.Minute, "the measured window with --rate")
 	conc := fs.Int("concurrency", 32, "sends in flight in the worker")
-	if err := fs.Parse(args); err != nil {
-		return err
-	}
-	stop, err := startProfile(*profile)
+	stop, err := parseAndProfile(fs, args, profile)
 	if err != nil {
 		return err
 	}
