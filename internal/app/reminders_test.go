@@ -2,11 +2,15 @@ package app
 
 import (
 	"context"
+	"io"
+	"log/slog"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
 	"github.com/willay-pe/willay/internal/demo"
+	"github.com/willay-pe/willay/internal/scheduler"
 	"github.com/willay-pe/willay/internal/sms"
 )
 
@@ -64,5 +68,34 @@ func TestRemindersPlannedAndSentOnce(t *testing.T) {
 	}
 	if msgs, _ := e.app.Store.Messages(ctx, demo.Spanish, "", 10); len(msgs) != 1 {
 		t.Errorf("Rosa's 07:00 reminder must not go out at 09:30: %d messages", len(msgs))
+	}
+}
+
+// TestTwoSchedulersSendOnce: two instances planning and dispatching at the
+// same moment send each reminder once.
+func TestTwoSchedulersSendOnce(t *testing.T) {
+	e := start(t)
+	ctx := context.Background()
+	other := scheduler.New(scheduler.Config{Store: e.app.Store, Engine: e.app.Engine, Location: lima, Now: e.clock.Now,
+		Log: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	e.clock.t = time.Date(2026, 11, 27, 18, 0, 0, 0, lima)
+	var wg sync.WaitGroup
+	for _, s := range []*scheduler.Scheduler{e.app.Reminders, other} {
+		wg.Go(func() {
+			for range 3 {
+				if _, err := s.Plan(ctx, false); err != nil {
+					t.Error(err)
+				}
+				if _, err := s.Dispatch(ctx); err != nil {
+					t.Error(err)
+				}
+			}
+		})
+	}
+	wg.Wait()
+	for _, phone := range []string{demo.Spanish, demo.Shipibo} {
+		if msgs, _ := e.app.Store.Messages(ctx, phone, "", 10); len(msgs) != 1 {
+			t.Errorf("%s got %d reminders from two schedulers, want 1", phone, len(msgs))
+		}
 	}
 }
