@@ -24,6 +24,8 @@ func workerCmd(ctx context.Context, out io.Writer) error {
 	}
 	defer a.Close()
 	a.Log.Info("worker started", "queue", a.Store.Keys().Queue())
-	go a.Reminders.Run(ctx, time.Hour, 10*time.Second)
+	if cfg.SMS.Reminders {
+		go a.Reminders.Run(ctx, time.Hour, 10*time.Second)
+	}
 	return a.SMS.Run(ctx)
 }

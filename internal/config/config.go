@@ -51,6 +51,7 @@ type SMS struct {
 	Concurrency int  // WILLAY_SMS_CONCURRENCY: sends in flight per worker
 	MaxRetry    int  // WILLAY_SMS_MAX_RETRY
 	Worker      bool // WILLAY_WORKER: serve also sends (else run willay worker)
+	Reminders   bool // WILLAY_REMINDERS: the scheduler sends reminders
 	LoopLimit   int  // WILLAY_SMS_LOOP_LIMIT: inbound messages a minute before a number is ignored
 }
 
@@ -134,6 +135,11 @@ func (c *Config) readSMS(get func(k, def string) string) error {
 	var err error
 	if c.SMS.Worker, err = strconv.ParseBool(get("WILLAY_WORKER", "true")); err != nil {
 		return fmt.Errorf("WILLAY_WORKER: %w", err)
+	}
+	// Off by default until imports remove moved and cancelled events:
+	// today a moved visit would be reminded at its old time too.
+	if c.SMS.Reminders, err = strconv.ParseBool(get("WILLAY_REMINDERS", "false")); err != nil {
+		return fmt.Errorf("WILLAY_REMINDERS: %w", err)
 	}
 	return nil
 }
