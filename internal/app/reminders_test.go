@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/willay-pe/willay/internal/demo"
+	"github.com/willay-pe/willay/internal/importer"
 	"github.com/willay-pe/willay/internal/scheduler"
 	"github.com/willay-pe/willay/internal/sms"
 )
@@ -97,5 +98,41 @@ func TestTwoSchedulersSendOnce(t *testing.T) {
 		if msgs, _ := e.app.Store.Messages(ctx, phone, "", 10); len(msgs) != 1 {
 			t.Errorf("%s got %d reminders from two schedulers, want 1", phone, len(msgs))
 		}
+	}
+}
+
+// TestRemindersFollowReimport: a visit moved by an import is reminded at
+// its new time, never at the old one.
+func TestRemindersFollowReimport(t *testing.T) {
+	e := start(t)
+	ctx := context.Background()
+	s := e.app.Reminders
+	if _, err := s.Plan(ctx, false); err != nil {
+		t.Fatal(err)
+	}
+	// Rosa's visit moves from 28/11 09:00 to 29/11 11:00.
+	csv := "phone,group,kind,starts_at,place,topic\n" + demo.Spanish + ",,visit,2026-11-29 11:00,Su casa,Biohuerto familiar\n"
+	open := func() (io.ReadCloser, error) { return io.NopCloser(strings.NewReader(csv)), nil }
+	if _, err := importer.ImportReader(ctx, importer.Visits, open, e.app.Store, importer.Options{Location: lima}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Plan(ctx, false); err != nil {
+		t.Fatal(err)
+	}
+	e.clock.t = time.Date(2026, 11, 27, 18, 0, 0, 0, lima)
+	s.Dispatch(ctx)
+	if msgs, _ := e.app.Store.Messages(ctx, demo.Spanish, "", 10); len(msgs) != 0 {
+		t.Errorf("no reminder for the old time: %+v", *msgs[0])
+	}
+	skipped, _ := e.app.Store.Skipped(ctx, 10)
+	if !strings.Contains(strings.Join(skipped, "\n"), demo.Spanish+"|d1|visit.evening_before|the event was moved or removed") {
+		t.Errorf("the old reminder is recorded as dropped: %v", skipped)
+	}
+	e.clock.t = time.Date(2026, 11, 28, 18, 0, 0, 0, lima)
+	s.Plan(ctx, false)
+	s.Dispatch(ctx)
+	msgs, _ := e.app.Store.Messages(ctx, demo.Spanish, "", 10)
+	if len(msgs) != 1 || !strings.Contains(msgs[0].Text, "mañana 29/11 a las 11:00") {
+		t.Errorf("the reminder at the new time: %+v", msgs)
 	}
 }

@@ -136,9 +136,7 @@ func (c *Config) readSMS(get func(k, def string) string) error {
 	if c.SMS.Worker, err = strconv.ParseBool(get("WILLAY_WORKER", "true")); err != nil {
 		return fmt.Errorf("WILLAY_WORKER: %w", err)
 	}
-	// Off by default until imports remove moved and cancelled events:
-	// today a moved visit would be reminded at its old time too.
-	if c.SMS.Reminders, err = strconv.ParseBool(get("WILLAY_REMINDERS", "false")); err != nil {
+	if c.SMS.Reminders, err = strconv.ParseBool(get("WILLAY_REMINDERS", "true")); err != nil {
 		return fmt.Errorf("WILLAY_REMINDERS: %w", err)
 	}
 	return nil

@@ -2,8 +2,11 @@ package importer
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/hex"
 	"errors"
 	"fmt"
+	"github.com/willay-pe/willay/internal/program"
 	"io"
 	"os"
 	"time"
@@ -100,11 +103,51 @@ func run(ctx context.Context, kind Kind, src source, sink Sink, o Options) (Repo
 	case Savings:
 		return importAs(ctx, kind, src, sink, o, savingsSpec(e))
 	case Visits:
-		return importAs(ctx, kind, src, sink, o, visitSpec(e))
+		return importEvents(ctx, kind, src, sink, o, visitSpec(e), []string{program.Visit, program.Training, program.Meeting})
 	case Transfers:
-		return importAs(ctx, kind, src, sink, o, transferSpec())
+		return importEvents(ctx, kind, src, sink, o, transferSpec(), []string{program.Transfer})
 	}
 	return Report{Kind: kind}, fmt.Errorf("import: unknown kind %q; use participants, coaches, savings, visits or transfers", kind)
+}
+
+// importEvents imports visits or transfers. With a sink that can sweep, the
+// file replaces, for every participant and group it names, their events of
+// its kinds: one it no longer lists (moved or cancelled) is removed, so no
+// reminder goes out for it. A third pass over the file does that, after
+// every row is in.
+func importEvents(ctx context.Context, kind Kind, src source, sink Sink, o Options, sp spec[EventRow], kinds []string) (Report, error) {
+	sw, ok := sink.(Sweeper)
+	if !ok {
+		return importAs(ctx, kind, src, sink, o, sp)
+	}
+	run := newRun()
+	apply := sp.apply
+	sp.apply = func(s Sink, ctx context.Context, rows []EventRow) error {
+		if err := apply(s, ctx, rows); err != nil {
+			return err
+		}
+		return sw.MarkEvents(ctx, run, rows)
+	}
+	rep, err := importAs(ctx, kind, src, sink, o, sp)
+	if err != nil || rep.Rows == 0 {
+		return rep, err
+	}
+	sweep := sp
+	sweep.apply = func(_ Sink, ctx context.Context, rows []EventRow) error { return sw.SweepEvents(ctx, run, kinds, rows) }
+	c := newChecker(kind, sweep, sink, o)
+	if err := c.run(ctx, src); err != nil {
+		return rep, err
+	}
+	if err := newApplier(kind, sweep, sink, o, c.sums).run(ctx, src); err != nil {
+		return rep, err
+	}
+	return rep, sw.EndRun(ctx, run)
+}
+
+func newRun() string {
+	b := make([]byte, 8)
+	_, _ = rand.Read(b)
+	return hex.EncodeToString(b)
 }
 
 // importAs runs both passes for one kind of row.

@@ -66,3 +66,15 @@ type Sink interface {
 	ApplySavings(ctx context.Context, rows []SavingsRow) error
 	ApplyEvents(ctx context.Context, rows []EventRow) error
 }
+
+// Sweeper is a Sink that lets a visits or transfers file replace, for each
+// participant and group it names, the events of its kinds: MarkEvents
+// records what one import run brought, and SweepEvents then removes, from
+// the rows' participants and groups, the events of those kinds that the
+// run did not bring. Both must be idempotent.
+type Sweeper interface {
+	MarkEvents(ctx context.Context, run string, rows []EventRow) error
+	SweepEvents(ctx context.Context, run string, kinds []string, rows []EventRow) error
+	// EndRun forgets what the run brought, once its sweep is done.
+	EndRun(ctx context.Context, run string) error
+}

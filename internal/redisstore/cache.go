@@ -45,3 +45,10 @@ func (c *cache[V]) put(k string, v V) {
 	}
 	c.m[k] = cached[V]{v: v, at: c.now()}
 }
+
+// forget drops an entry this process knows changed.
+func (c *cache[V]) forget(k string) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	delete(c.m, k)
+}

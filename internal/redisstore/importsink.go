@@ -84,10 +84,8 @@ func (s *Store) ApplyEvents(ctx context.Context, rows []importer.EventRow) error
 				texts[textID(t)] = t
 			}
 		}
-		key := s.keys.Person(r.Phone)
-		if r.Group != "" {
-			key = s.keys.Group(r.Group)
-		}
+		key := s.eventKey(r)
+		s.group.forget(r.Group)
 		if byKey[key] == nil {
 			order = append(order, key)
 			byKey[key] = []any{cutoff}
@@ -105,25 +103,23 @@ func (s *Store) ApplyEvents(ctx context.Context, rows []importer.EventRow) error
 }
 
 func (s *Store) pipe(ctx context.Context, fill func(redis.Pipeliner)) error {
-	if err := loadScripts(ctx, s.rdb); err != nil {
-		return err
+	return s.pipeScripts(ctx, []*redis.Script{upsertParticipant, upsertEvents}, fill)
+}
+
+// pipeScripts runs fill's commands in one pipeline, after making sure the
+// scripts it uses are loaded: Script.Run falls back to EVAL only outside
+// a pipeline.
+func (s *Store) pipeScripts(ctx context.Context, scripts []*redis.Script, fill func(redis.Pipeliner)) error {
+	for _, sc := range scripts {
+		if err := sc.Load(ctx, s.rdb).Err(); err != nil {
+			return err
+		}
 	}
 	_, err := s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
 		fill(p)
 		return nil
 	})
 	return err
-}
-
-// loadScripts makes sure pipelined EVALSHAs find their scripts: Script.Run
-// falls back to EVAL only outside a pipeline.
-func loadScripts(ctx context.Context, rdb redis.UniversalClient) error {
-	for _, sc := range []*redis.Script{upsertParticipant, upsertEvents} {
-		if err := sc.Load(ctx, rdb).Err(); err != nil {
-			return err
-		}
-	}
-	return nil
 }
 
 func formatSavings(cents int64, asOf string) string {

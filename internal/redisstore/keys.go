@@ -33,6 +33,7 @@
 //	P outbox                 list    none         the local outbox provider (no Twilio credentials): sent messages
 //	P inrate:{phone}:{minute} string 2 minutes    inbound loop guard: messages from a number in a minute
 //	P muted:{phone}          string  15 minutes   inbound loop guard: a number sending too many is ignored
+//	P imp:{run}              set     6 hours      import visits/transfers: "hashKey\x1feventId" the run brought, for its sweep
 //	P rem:due                zset    none         scheduler: reminders due in the planning window, "phone|event|rule" by send time
 //	P rem:skipped            zset    30 days      scheduler: reminders not sent, "phone|event|rule|reason" by when
 //	asynq:{P sms}:*          (asynq) per asynq    the outgoing queue, in asynq's own layout (queue name "P sms")

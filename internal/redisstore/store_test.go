@@ -206,3 +206,35 @@ func TestPINLockAndOnce(t *testing.T) {
 		t.Errorf("stored PIN field %q", v)
 	}
 }
+
+// TestReimportMovesAndCancels: a visits file replaces the visits of the
+// participants and groups it names; others, and transfers, stay.
+func TestReimportMovesAndCancels(t *testing.T) {
+	s, _ := newStore(t)
+	dir := t.TempDir()
+	importAll(t, s, dir)
+	moved := write(t, dir, "visits2.csv", "phone,group,kind,starts_at,place,topic\n987654321,,visit,2026-11-29 10:00,Su casa,Biohuerto\n")
+	if _, err := importer.Import(context.Background(), importer.Visits, moved, s, importer.Options{Location: lima}); err != nil {
+		t.Fatal(err)
+	}
+	_, p, _ := s.Load(context.Background(), "x", "+51987654321")
+	var got []string
+	for _, e := range p.Events {
+		got = append(got, e.Kind+" "+e.Date+" "+e.Time)
+	}
+	sort.Strings(got)
+	// The visit moved to 29/11 10:00; the group's meeting stays (the file
+	// does not name the group); the transfer stays (another kind).
+	want := "meeting 2026-12-03 15:00,transfer 2026-12-15 ,visit 2026-11-29 10:00"
+	if strings.Join(got, ",") != want {
+		t.Errorf("events after the re-import:\n%s\nwant\n%s", strings.Join(got, ","), want)
+	}
+	cancel := write(t, dir, "visits3.csv", "phone,group,kind,starts_at,place,topic\n,G1,training,2026-12-10 14:00,Local comunal,Cuyes\n")
+	if _, err := importer.Import(context.Background(), importer.Visits, cancel, s, importer.Options{Location: lima}); err != nil {
+		t.Fatal(err)
+	}
+	_, p, _ = s.Load(context.Background(), "x", "+51987654322")
+	if len(p.Events) != 1 || p.Events[0].Kind != "training" {
+		t.Errorf("the group's meeting, no longer listed for the group, is cancelled: %+v", p.Events)
+	}
+}
