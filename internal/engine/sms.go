@@ -35,7 +35,7 @@ func (e *Engine) ReplySMS(ctx context.Context, from, body, msgID string, subs Su
 	if b.Keywords != nil {
 		cmd = b.Keywords.Match(body)
 	}
-	c := e.smsCall(ctx, b, p, "sms:"+msgID)
+	c := e.smsCall(b, p, "sms:"+msgID)
 	switch cmd.Name {
 	case keyword.Stop, keyword.Start:
 		if err := subs.SetOptOut(ctx, from, cmd.Name == keyword.Stop); err != nil {
@@ -60,7 +60,7 @@ func (e *Engine) Notice(ctx context.Context, phone, id string) string {
 }
 
 // smsCall is a Call outside any USSD session.
-func (e *Engine) smsCall(ctx context.Context, b *Bundle, p *program.Person, once string) *smsCall {
+func (e *Engine) smsCall(b *Bundle, p *program.Person, once string) *smsCall {
 	c := &Call{Person: p, Sess: &Session{Vars: map[string]string{}}, Now: e.Now().In(e.Location), Once: once,
 		Store: e.Store, PIN: PINHasher(e.PINKey, p.Phone), SMS: e.Config.SMS}
 	c.T = func(id string) string { return e.smsText(b, p.Lang, id, nil) }
@@ -169,7 +169,7 @@ func (e *Engine) keywordList(b *Bundle, lang string) string {
 func (e *Engine) ReminderText(p *program.Person, id string, ev program.Event) string {
 	b := e.Library.Current()
 	now := e.Now().In(e.Location)
-	c := e.smsCall(context.Background(), b, p, "")
+	c := e.smsCall(b, p, "")
 	at, _ := ev.At(e.Location)
 	vars := map[string]any{"Name": p.FirstName(), "Date": program.Day(at, now), "Time": at.Format("15:04"),
 		"Place": ev.Place, "Topic": ev.Topic, "Program": programName(c.Call, ev.Program), "Amount": program.Money(ev.Cents)}

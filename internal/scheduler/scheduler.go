@@ -112,27 +112,37 @@ func soon(e program.Event, loc *time.Location, now time.Time, w time.Duration) b
 	return err == nil && at.After(now) && at.Before(now.Add(w))
 }
 
-// Dispatch sends what is due. Each reminder is checked again against the
-// data as it is now: an event moved or removed by an import, or a reminder
-// too late to be useful, is dropped and recorded, not sent.
+// dispatchPage bounds one read of the due set.
+const dispatchPage = 500
+
+// Dispatch sends everything that is due, a page at a time until none is
+// left: at 18:00 a whole region's "visit tomorrow" reminders fall due at
+// once, and they must not trickle out a page per tick. Each reminder is
+// checked again against the data as it is now: an event moved or removed by
+// an import, or a reminder too late to be useful, is dropped and recorded,
+// not sent.
 func (s *Scheduler) Dispatch(ctx context.Context) (sent int, err error) {
 	now := s.Now().In(s.Location)
-	due, err := s.Store.DueBy(ctx, now, 500)
-	if err != nil || len(due) == 0 {
-		return 0, err
-	}
-	var done []redisstore.Due
-	for _, d := range due {
-		ok, err := s.dispatch(ctx, d, now)
-		if err != nil {
-			return sent, fmt.Errorf("reminder %s|%s|%s: %w", d.Phone, d.Event, d.Rule, err)
+	for {
+		due, err := s.Store.DueBy(ctx, now, dispatchPage)
+		if err != nil || len(due) == 0 {
+			return sent, err
 		}
-		if ok {
-			sent++
-			done = append(done, d)
+		var done []redisstore.Due
+		for _, d := range due {
+			ok, err := s.dispatch(ctx, d, now)
+			if err != nil {
+				return sent, fmt.Errorf("reminder %s|%s|%s: %w", d.Phone, d.Event, d.Rule, err)
+			}
+			if ok {
+				sent++
+				done = append(done, d)
+			}
+		}
+		if err := s.Store.Unschedule(ctx, done); err != nil || len(due) < dispatchPage {
+			return sent, err
 		}
 	}
-	return sent, s.Store.Unschedule(ctx, done)
 }
 
 // dispatch sends one reminder; false when it was dropped instead.
