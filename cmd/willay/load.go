@@ -116,16 +116,9 @@ func planBenchmark(ctx context.Context, s *redisstore.Store, out io.Writer) erro
 	d := time.Since(start)
 	after, _ := s.UsedMemory(ctx)
 	fmt.Fprintf(out, "planning: %d participants, %d reminders due in 48 h, %d skipped, in %s (goal < 2 min: %s); Redis memory added %.1f MiB (goal < 300 MiB: %s)\n",
-		st.Participants, st.Planned, st.Skipped, d.Round(time.Millisecond), yesNo(d < 2*time.Minute),
-		float64(after-before)/(1<<20), yesNo(after-before < 300<<20))
+		st.Participants, st.Planned, st.Skipped, d.Round(time.Millisecond), loadtest.Met(d < 2*time.Minute),
+		float64(after-before)/(1<<20), loadtest.Met(after-before < 300<<20))
 	return nil
-}
-
-func yesNo(ok bool) string {
-	if ok {
-		return "met"
-	}
-	return "NOT met"
 }
 
 // parseAndProfile reads a load command's flags, then starts the CPU

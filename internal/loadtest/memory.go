@@ -148,7 +148,7 @@ func (m memoryEstimate) print(out io.Writer) {
 	if len(m.Encodings) > 0 {
 		fmt.Fprintf(out, "sampled hash encodings: %s\n", encodings(m.Encodings))
 	}
-	fmt.Fprintf(out, "goal: < %d bytes per participant: %s (%s)\n", GoalBytesPerParticipant, met(m.Met()), m.basis())
+	fmt.Fprintf(out, "goal: < %d bytes per participant: %s (%s)\n", GoalBytesPerParticipant, Met(m.Met()), m.basis())
 }
 
 func (m memoryEstimate) basis() string {

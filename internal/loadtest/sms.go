@@ -128,7 +128,7 @@ func measureDrain(ctx context.Context, fake *twiliotest.Server, n int, out io.Wr
 	}
 	d := time.Since(start)
 	rep := SMSReport{Sent: fake.Count(), PerSec: float64(n) / d.Seconds()}
-	fmt.Fprintf(out, "sent %d to the fake Twilio in %s: %.0f messages/s (goal >= 2000): %s\n", n, d.Round(time.Millisecond), rep.PerSec, met(rep.PerSec >= 2000))
+	fmt.Fprintf(out, "sent %d to the fake Twilio in %s: %.0f messages/s (goal >= 2000): %s\n", n, d.Round(time.Millisecond), rep.PerSec, Met(rep.PerSec >= 2000))
 	return rep, nil
 }
 
@@ -145,7 +145,7 @@ func measureRate(ctx context.Context, fake *twiliotest.Server, o SMSOptions) (SM
 	rep := SMSReport{Sent: sent, PerSec: float64(sent) / d.Seconds()}
 	rep.Deviance = (rep.PerSec - float64(o.Rate)) / float64(o.Rate)
 	fmt.Fprintf(o.Out, "sent %d in %s: %.2f messages/s against a limit of %d/s: %+.2f%% (goal within ±5%%): %s\n",
-		sent, d.Round(time.Millisecond), rep.PerSec, o.Rate, 100*rep.Deviance, met(rep.Deviance >= -0.05 && rep.Deviance <= 0.05))
+		sent, d.Round(time.Millisecond), rep.PerSec, o.Rate, 100*rep.Deviance, Met(rep.Deviance >= -0.05 && rep.Deviance <= 0.05))
 	return rep, nil
 }
 

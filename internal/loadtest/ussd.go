@@ -183,8 +183,8 @@ func (rep USSDReport) print(o USSDOptions) {
 	for _, r := range []Round{rep.Floor, rep.Willay} {
 		fmt.Fprintf(o.Out, "  %-6s  %8.0f hops/s  p50 %s  p99 %s\n", r.Side, r.HopsPerSecond(), ms(r.P50), ms(r.P99))
 	}
-	fmt.Fprintf(o.Out, "throughput ratio (willay/floor): %.2f (goal >= %.2f): %s\n", rep.Throughput, GoalThroughputRatio, met(rep.ThroughputMet()))
-	fmt.Fprintf(o.Out, "p99 ratio (willay/floor): %.2f (goal <= %.2f): %s\n", rep.P99, GoalP99Ratio, met(rep.P99Met()))
+	fmt.Fprintf(o.Out, "throughput ratio (willay/floor): %.2f (goal >= %.2f): %s\n", rep.Throughput, GoalThroughputRatio, Met(rep.ThroughputMet()))
+	fmt.Fprintf(o.Out, "p99 ratio (willay/floor): %.2f (goal <= %.2f): %s\n", rep.P99, GoalP99Ratio, Met(rep.P99Met()))
 	fmt.Fprintf(o.Out, "errors: %d\n", rep.Errors)
 	for _, r := range rep.Rounds {
 		if r.FirstError != "" {
@@ -195,7 +195,8 @@ func (rep USSDReport) print(o USSDOptions) {
 
 func ms(d time.Duration) string { return fmt.Sprintf("%.2fms", float64(d)/float64(time.Millisecond)) }
 
-func met(ok bool) string {
+// Met words a goal's outcome for the reports.
+func Met(ok bool) string {
 	if ok {
 		return "met"
 	}

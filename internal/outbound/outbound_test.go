@@ -26,8 +26,10 @@ func newEnv(t *testing.T, sender func(r *testredis.Redis) sms.Sender, rate int) 
 	store := redisstore.New(r.Client, r.Prefix, redisstore.DefaultOptions(), nil)
 	t.Cleanup(store.Close)
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	// Retries come back at once: a test waits for outcomes, not backoff.
 	p := outbound.New(outbound.Config{Redis: r.Client, Queue: r.Queue(t), RateKey: r.Prefix + "rate", Store: store,
-		Sender: sender(r), Rate: rate, Concurrency: 8, MaxRetry: 2, FoldAccents: true, Log: log})
+		Sender: sender(r), Rate: rate, Concurrency: 8, MaxRetry: 2, FoldAccents: true,
+		RetryDelay: func(int) time.Duration { return 10 * time.Millisecond }, Log: log})
 	t.Cleanup(func() { p.Close() })
 	return &env{t: t, r: r, store: store, p: p}
 }

@@ -3,35 +3,24 @@ package outbound_test
 import (
 	"context"
 	"fmt"
-	"io"
-	"log/slog"
 	"testing"
 	"time"
 
 	"github.com/willay-pe/willay/internal/outbound"
-	"github.com/willay-pe/willay/internal/redisstore"
 	"github.com/willay-pe/willay/internal/sms"
 	"github.com/willay-pe/willay/internal/testredis"
 	"github.com/willay-pe/willay/internal/twilio"
 	"github.com/willay-pe/willay/internal/twiliotest"
 )
 
-// twilioEnv is a pipeline sending to a fake Twilio, with quick retries.
+// twilioEnv is a pipeline sending to a fake Twilio.
 func twilioEnv(t *testing.T, fake *twiliotest.Server, rate int) *env {
-	r := testredis.New(t)
-	store := redisstore.New(r.Client, r.Prefix, redisstore.DefaultOptions(), nil)
-	t.Cleanup(store.Close)
 	tw, err := twilio.New(twilio.Config{AccountSID: fake.AccountSID(), AuthToken: fake.AuthToken(), From: "+15005550006",
 		APIURL: fake.URL(), Timeout: 2 * time.Second})
 	if err != nil {
 		t.Fatal(err)
 	}
-	p := outbound.New(outbound.Config{Redis: r.Client, Queue: r.Queue(t), RateKey: r.Prefix + "rate", Store: store,
-		Sender: tw, Rate: rate, Concurrency: 8, MaxRetry: 2, FoldAccents: true,
-		RetryDelay: func(int) time.Duration { return 10 * time.Millisecond },
-		Log:        slog.New(slog.NewTextHandler(io.Discard, nil))})
-	t.Cleanup(func() { p.Close() })
-	return &env{t: t, r: r, store: store, p: p}
+	return newEnv(t, func(*testredis.Redis) sms.Sender { return tw }, rate)
 }
 
 func TestTwilioOutcomes(t *testing.T) {
