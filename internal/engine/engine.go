@@ -223,6 +223,8 @@ type run struct {
 	noticeVars map[string]any
 	replaying  bool
 	path       []string // keys of the inputs up to the one being applied
+	paged      []string // the current screen's pages, for pagedNode
+	pagedNode  string
 }
 
 // errReplayStop stops a replay before an input with side effects.
@@ -262,6 +264,7 @@ func (r *run) flow() *flow.Flow { return r.b.Flows.Flows[r.s.Flow] }
 func (r *run) input(p position, i int) error {
 	in := strings.TrimSpace(p.inputs[i])
 	r.notice, r.noticeVars, r.path = "", nil, p.keys[:i+1]
+	r.paged = nil // an input may change what the screen shows
 	saved := r.snapshot()
 	err := r.apply(in)
 	if err == errReplayStop {

@@ -107,7 +107,18 @@ func (r *run) options() ([]flow.Option, error) {
 }
 
 // pages is the current screen split to fit.
+// A hop that turns a page ("98") renders the screen once: the pages are
+// kept for the node they were cut for, until the next input.
 func (r *run) pages() ([]string, error) {
+	if r.paged != nil && r.pagedNode == r.s.Node {
+		return r.paged, nil
+	}
+	pages, err := r.cut()
+	r.paged, r.pagedNode = pages, r.s.Node
+	return pages, err
+}
+
+func (r *run) cut() ([]string, error) {
 	body, err := r.body()
 	if err != nil {
 		return nil, err
