@@ -53,9 +53,9 @@ func New(c Config) *Engine {
 	return &Engine{Config: c, macs: &sync.Pool{New: func() any { return hmac.New(sha256.New, key) }}}
 }
 
-// maxInputs bounds how much of a path is read: no menu is that deep, and a
+// MaxInputs bounds how much of a path is read: no menu is that deep, and a
 // hostile gateway must not make one hop replay thousands of inputs.
-const maxInputs = 64
+const MaxInputs = 64
 
 // ErrTooManyInputs reports a path longer than any real session.
 var ErrTooManyInputs = errors.New("too many inputs in one session")
@@ -64,7 +64,7 @@ var ErrTooManyInputs = errors.New("too many inputs in one session")
 // reply and change nothing; a session lost from storage, or a path that
 // no longer matches it, is rebuilt from the path.
 func (e *Engine) Handle(ctx context.Context, hop Hop) (Reply, error) {
-	if len(hop.Inputs) > maxInputs || hop.Seq > maxInputs {
+	if len(hop.Inputs) > MaxInputs || hop.Seq > MaxInputs {
 		return Reply{}, ErrTooManyInputs
 	}
 	sess, person, err := e.Store.Load(ctx, hop.SessionID, hop.Phone)

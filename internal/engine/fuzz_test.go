@@ -38,7 +38,7 @@ func FuzzHandle(f *testing.F) {
 		typed = typed[:min(len(typed), 80)]
 		check := func(inputs []string) {
 			r, err := fx.eng.Handle(context.Background(), Hop{SessionID: "fuzz", Phone: phone, Inputs: inputs})
-			if len(inputs) > maxInputs {
+			if len(inputs) > MaxInputs {
 				if !errors.Is(err, ErrTooManyInputs) {
 					t.Fatalf("%d inputs: %v, want ErrTooManyInputs", len(inputs), err)
 				}

@@ -35,6 +35,6 @@ func (e *BadRequest) Error() string { return e.Field + ": " + e.Reason }
 const (
 	MaxBody      = 8 << 10 // bytes
 	MaxSessionID = 128
-	MaxInput     = 182 // one input is at most one screen of typing
-	MaxInputs    = 64
+	MaxInput     = 182              // one input is at most one screen of typing
+	MaxInputs    = engine.MaxInputs // one limit, enforced first at the gateway
 )
