@@ -44,6 +44,7 @@ func serve(ctx context.Context, args []string, out io.Writer) error {
 	sent := make(chan error, 1)
 	if cfg.SMS.Worker {
 		go func() { sent <- a.SMS.Run(ctx) }()
+		go a.Broadcasts.Run(ctx, 2*time.Second)
 		if cfg.SMS.Reminders {
 			go a.Reminders.Run(ctx, time.Hour, 10*time.Second)
 		}

@@ -10,7 +10,7 @@ import (
 	"github.com/willay-pe/willay/internal/config"
 )
 
-// workerCmd sends queued SMS until SIGTERM, without serving HTTP: for
+// workerCmd sends queued SMS, reminders and broadcasts until SIGTERM, without serving HTTP: for
 // installations that run senders apart from the USSD servers.
 func workerCmd(ctx context.Context, out io.Writer) error {
 	cfg, err := config.FromEnv(nil)
@@ -27,5 +27,6 @@ func workerCmd(ctx context.Context, out io.Writer) error {
 	if cfg.SMS.Reminders {
 		go a.Reminders.Run(ctx, time.Hour, 10*time.Second)
 	}
+	go a.Broadcasts.Run(ctx, 2*time.Second)
 	return a.SMS.Run(ctx)
 }

@@ -16,6 +16,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/redis/go-redis/v9"
 
+	"github.com/willay-pe/willay/internal/broadcast"
 	"github.com/willay-pe/willay/internal/config"
 	"github.com/willay-pe/willay/internal/demo"
 	"github.com/willay-pe/willay/internal/engine"
@@ -42,7 +43,9 @@ type App struct {
 	Log       *slog.Logger
 	SMS       *outbound.Pipeline
 	Reminders *scheduler.Scheduler
-	mini      *miniredis.Miniredis
+	// Broadcasts makes, sends and cancels broadcasts.
+	Broadcasts *broadcast.Service
+	mini       *miniredis.Miniredis
 }
 
 // Now is the clock, replaceable in tests.
@@ -74,10 +77,13 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, now Now) (*Ap
 		a.Close()
 		return nil, err
 	}
+	a.Broadcasts = broadcast.New(broadcast.Config{Store: a.Store, SMS: a.SMS, Location: cfg.TZ, Now: now,
+		DailyLimit: cfg.BroadcastLimit, Grace: cfg.BroadcastGrace, Log: log})
 	a.Engine = engine.New(engine.Config{
 		Store: a.Store, Library: a.Library, Actions: engine.Actions(), Screens: Screens(cfg),
-		Location: cfg.TZ, Now: now, PINKey: cfg.PINKey, Log: log, SMS: messenger{a.SMS},
+		Location: cfg.TZ, Now: now, PINKey: cfg.PINKey, Log: log, SMS: messenger{a.SMS}, Broadcasts: a.Broadcasts,
 	})
+	a.Broadcasts.Texts = a.Engine // the engine renders texts; it needs the service for the coach menu
 	a.Reminders = scheduler.New(scheduler.Config{Store: a.Store, Engine: a.Engine, Location: cfg.TZ, Now: now, Log: log})
 	if cfg.Demo {
 		if err := demo.Seed(ctx, a.Store, now().In(cfg.TZ)); err != nil {

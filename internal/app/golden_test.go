@@ -77,6 +77,10 @@ func TestCoachScreens(t *testing.T) {
 			var out strings.Builder
 			record(t, &out, e, script{"agenda, pages", []string{"1", "98", "98", "0", "0"}}, "coach-a-"+lang, demo.CoachOne)
 			record(t, &out, e, script{"call-back requests", []string{"2", "00"}}, "coach-b-"+lang, demo.CoachOne)
+			record(t, &out, e, script{"broadcast: a meeting, with mistakes typed, to a group, confirmed",
+				[]string{"3", "2", "12", "3102", "0112", "2500", "1500", "3", "1", "98", "1"}}, "coach-c-"+lang, demo.CoachOne)
+			record(t, &out, e, script{"broadcast: visit tomorrow, back before confirming", []string{"3", "1", "0900", "2", "0", "0", "00"}}, "coach-d-"+lang, demo.CoachOne)
+			record(t, &out, e, script{"my broadcasts: cancel one, and again", []string{"4", "1", "1", "00", "4", "1", "1"}}, "coach-e-"+lang, demo.CoachOne)
 			golden(t, "coach."+lang, out.String())
 		})
 	}

@@ -102,6 +102,7 @@ func start(t *testing.T) *testEnv {
 func startOn(t *testing.T, r *testredis.Redis, cfg config.Config) *testEnv {
 	t.Helper()
 	e := &testEnv{t: t, redis: r, cfg: cfg, clock: &clock{t: testNow}, logs: &syncBuffer{}}
+	r.Queue(t) // the SMS queue's keys are asynq's, outside the prefix: delete them too
 	e.boot()
 	return e
 }

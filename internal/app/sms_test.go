@@ -36,6 +36,7 @@ func startSMS(t *testing.T) *smsEnv { return startSMSWith(t, 10) }
 func startSMSWith(t *testing.T, loopLimit int) *smsEnv {
 	t.Helper()
 	r := testredis.New(t)
+	r.Queue(t)
 	fake := twiliotest.New(t, twiliotest.Options{})
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {

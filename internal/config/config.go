@@ -26,7 +26,13 @@ type Config struct {
 	ScreenUCS2  int            // WILLAY_SCREEN_UCS2
 	FoldAccents bool           // WILLAY_FOLD_ACCENTS
 	HopTimeout  time.Duration  // WILLAY_HOP_TIMEOUT
-	LogLevel    string         // WILLAY_LOG_LEVEL
+	// BroadcastGrace is how long a coach's broadcast waits, cancellable,
+	// before it leaves (WILLAY_BROADCAST_GRACE).
+	BroadcastGrace time.Duration
+	// BroadcastLimit is how many broadcasts a coach may make a day
+	// (WILLAY_BROADCAST_LIMIT).
+	BroadcastLimit int
+	LogLevel       string // WILLAY_LOG_LEVEL
 
 	PublicURL string // WILLAY_PUBLIC_URL: how Twilio reaches this service
 	Twilio    Twilio
@@ -87,7 +93,7 @@ func FromEnv(getenv func(string) string) (Config, error) {
 		key string
 		def string
 		to  *time.Duration
-	}{{"WILLAY_SESSION_TTL", "180s", &c.SessionTTL}, {"WILLAY_HOP_TIMEOUT", "1500ms", &c.HopTimeout}} {
+	}{{"WILLAY_SESSION_TTL", "180s", &c.SessionTTL}, {"WILLAY_HOP_TIMEOUT", "1500ms", &c.HopTimeout}, {"WILLAY_BROADCAST_GRACE", "2m", &c.BroadcastGrace}} {
 		if *d.to, err = time.ParseDuration(get(d.key, d.def)); err != nil || *d.to <= 0 {
 			return c, fmt.Errorf("%s: want a duration like %s", d.key, d.def)
 		}
@@ -125,6 +131,7 @@ func (c *Config) readSMS(get func(k, def string) string) error {
 	}{
 		{"WILLAY_SMS_RATE", 0, 0, &c.SMS.Rate}, {"WILLAY_SMS_CONCURRENCY", 10, 1, &c.SMS.Concurrency},
 		{"WILLAY_SMS_MAX_RETRY", 8, 0, &c.SMS.MaxRetry}, {"WILLAY_SMS_LOOP_LIMIT", 10, 1, &c.SMS.LoopLimit},
+		{"WILLAY_BROADCAST_LIMIT", 3, 1, &c.BroadcastLimit},
 	} {
 		v, err := strconv.Atoi(get(n.key, strconv.Itoa(n.def)))
 		if err != nil || v < n.min {

@@ -10,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/willay-pe/willay/internal/broadcast"
 	"github.com/willay-pe/willay/internal/flow"
 	"github.com/willay-pe/willay/internal/program"
 )
@@ -40,6 +41,8 @@ type Call struct {
 	TIn    func(lang, id string, vars map[string]any) string
 	PIN    func(pin string) string
 	SMS    Messenger
+	// Broadcasts makes and cancels a coach's broadcasts.
+	Broadcasts *broadcast.Service
 }
 
 // Result of an action: where to go, and what to show.
@@ -53,7 +56,7 @@ type Result struct {
 
 // Actions are every action flows may name.
 func Actions() map[string]Action {
-	return map[string]Action{
+	m := map[string]Action{
 		"pin.status": {ActionSpec: flow.ActionSpec{Outcomes: []string{"set", "unset", "locked"}}, Run: pinStatus},
 		"pin.choose": {ActionSpec: flow.ActionSpec{Outcomes: []string{"ok"}, Input: true}, Run: pinChoose},
 		"pin.confirm": {ActionSpec: flow.ActionSpec{Outcomes: []string{"ok", "mismatch"}, Input: true},
@@ -75,6 +78,10 @@ func Actions() map[string]Action {
 		"coach.callbacks": {Run: coachCallbacks, Sample: Result{Items: []map[string]any{
 			{"Name": "Rosa Quispe Huaman", "Phone": "987654321", "When": "27/11 09:30"}}}},
 	}
+	for name, a := range broadcastActions() {
+		m[name] = a
+	}
+	return m
 }
 
 var sampleEvent = map[string]any{"Date": "28/11/2026", "Time": "09:00", "Kind": "Capacitación",

@@ -70,6 +70,7 @@ func (c *checker) texts() []flow.Problem {
 			for _, form := range []string{m.Zero, m.One, m.Two, m.Few, m.Many, m.Other} {
 				ps = append(ps, c.form(p, lang, form)...)
 			}
+			ps = append(ps, c.plurals(p, lang, id)...)
 		}
 	}
 	for _, lang := range sortedLangs(drafts) {
@@ -80,6 +81,22 @@ func (c *checker) texts() []flow.Problem {
 }
 
 var action = regexp.MustCompile(`{{[^}]*}}`)
+
+// plurals renders a text that counts ({{.Count}} picks its plural form)
+// with counts that need every form a language has: a missing form ("one"
+// in Spanish) would otherwise fail only when someone has exactly one.
+func (c *checker) plurals(p flow.Problem, lang, id string) []flow.Problem {
+	if !strings.Contains(c.b.Catalog.Message(catalog.Source, id).Other, ".Count") {
+		return nil
+	}
+	for _, n := range []int{0, 1, 2, 5, 11, 21, 100} {
+		if _, _, err := c.b.Catalog.Text(lang, id, map[string]any{"Count": n}); err != nil {
+			p.Text = fmt.Sprintf("with Count %d: %v: give the plural forms the language needs (one, other)", n, err)
+			return []flow.Problem{p}
+		}
+	}
+	return nil
+}
 
 // form checks one text on its own: GSM-7 only, and no longer than a screen
 // (a notice or page line that long could never be shown whole).

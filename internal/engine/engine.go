@@ -14,6 +14,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/willay-pe/willay/internal/broadcast"
 	"github.com/willay-pe/willay/internal/flow"
 	"github.com/willay-pe/willay/internal/program"
 )
@@ -29,6 +30,8 @@ type Config struct {
 	PINKey   []byte
 	Log      *slog.Logger
 	SMS      Messenger // may be nil: actions that send SMS then fail
+	// Broadcasts serves the coach's broadcast menu; nil: its actions fail.
+	Broadcasts *broadcast.Service
 }
 
 // Engine answers hops. It is safe for concurrent use: all state is in the
@@ -347,6 +350,9 @@ func (r *run) enter(id string) error {
 		}
 		if n.Type != flow.Action {
 			r.s.Node, r.s.Page = id, 0
+			if id == r.flow().Start {
+				r.s.Stack = nil // the main menu: "back" has nowhere to go
+			}
 			return nil
 		}
 		res, err := r.act(n, "")
@@ -359,17 +365,20 @@ func (r *run) enter(id string) error {
 }
 
 // act runs the action of node n.
-func (r *run) act(n *flow.Node, in string) (Result, error) {
-	a, ok := r.e.Actions[n.Action]
+func (r *run) act(n *flow.Node, in string) (Result, error) { return r.runAction(n, n.Action, in) }
+
+// runAction runs action name for node n.
+func (r *run) runAction(n *flow.Node, name, in string) (Result, error) {
+	a, ok := r.e.Actions[name]
 	if !ok {
-		return Result{}, fmt.Errorf("flow %s node %s: unknown action %q", r.s.Flow, n.ID, n.Action)
+		return Result{}, fmt.Errorf("flow %s node %s: unknown action %q", r.s.Flow, n.ID, name)
 	}
 	if a.SideEffect && r.replaying {
 		return Result{}, errReplayStop
 	}
 	res, err := a.Run(r.ctx, r.call(n, in))
 	if err != nil {
-		return Result{}, fmt.Errorf("action %s: %w", n.Action, err)
+		return Result{}, fmt.Errorf("action %s: %w", name, err)
 	}
 	if res.Notice != "" {
 		r.notice, r.noticeVars = res.Notice, res.NoticeVars
@@ -386,7 +395,7 @@ func (r *run) call(n *flow.Node, in string) *Call {
 			s, _, _ := r.b.Catalog.Text(lang, id, vars)
 			return r.e.Screens.normalize(r.b.Catalog.Resolve(lang), s)
 		},
-		SMS: r.e.SMS,
+		SMS: r.e.SMS, Broadcasts: r.e.Broadcasts,
 		PIN: PINHasher(r.e.PINKey, r.p.Phone),
 	}
 }

@@ -17,7 +17,7 @@ const (
 	menuES    = "Hola Rosa. Willay:\n1 Mis ahorros\n2 Visitas y capacitaciones\n3 Fechas de pago\n4 Hablar con mi yachachiq\n5 Idioma"
 	menuQU    = "Allillanchu Juana. Willay:\n1 Qullqi waqaychasqay\n2 Watukuykuna, yachakuykuna\n3 Qullqi chaskina p'unchaw\n4 Yachachiqniywan rimay\n5 Simi (Idioma)"
 	menuSHP   = "Jakon nete Ynes. Willay:\n1 Nokon koriki\n2 Merati itan axeti\n3 Koriki biti nete\n4 Nokon yachachiq betan yoyo iti\n5 Joi (Idioma)"
-	menuCoach = "Yachachiq Maximiliano. Willay:\n1 Visitas de mis grupos\n2 Pedidos de llamada\n3 Idioma"
+	menuCoach = "Yachachiq Maximiliano. Willay:\n1 Visitas de mis grupos\n2 Pedidos de llamada\n3 Enviar recordatorio a mi grupo\n4 Mis envios\n5 Idioma"
 	navES     = "\n0 Atras  00 Menu"
 	moreES    = "\n98 Mas  0 Atras  00 Menu"
 	badES     = "Opcion no valida.\n"
@@ -268,7 +268,8 @@ func TestLatestInputOnly(t *testing.T) {
 		{name: "pages and back", phone: phoneRosa, typed: []string{"2", "98", "0", "00", "3", "0", "9", "4"}},
 		{name: "PIN chosen", phone: phoneRosa, typed: []string{"1", "1234", "0", "1", "4321", "00", "5", "1"}},
 		{name: "wrong PINs", phone: phoneCarmen, typed: []string{"1", "0000", "1111", "2222", "00", "1"}},
-		{name: "coach", phone: phoneCoach, typed: []string{"1", "98", "00", "2", "0", "3", "2"}},
+		{name: "coach", phone: phoneCoach, typed: []string{"1", "98", "00", "2", "0", "5", "2"}},
+		{name: "coach broadcast", phone: phoneCoach, typed: []string{"3", "1", "9999", "0900", "98", "1", "00", "4", "1", "1"}},
 		{name: "same PIN twice to confirm", phone: phoneRosa, typed: []string{"1", "1234", "1234"}},
 		{name: "back twice", phone: phoneRosa, typed: []string{"2", "98", "0", "0"}},
 		{name: "an invalid option twice", phone: phoneRosa, typed: []string{"9", "9", "3"}},
@@ -590,5 +591,41 @@ func TestSMSFromUSSD(t *testing.T) {
 	}
 	if alert == nil || alert.To != phoneCoach || !strings.Contains(alert.Text, "Rosa Quispe Huaman") || !strings.Contains(alert.Text, "900000001") {
 		t.Errorf("the coach's alert: %+v", alert)
+	}
+}
+
+// TestCoachBroadcastMenu makes a broadcast from the coach menu: what it
+// asks, one broadcast however the confirmation is repeated, and a cancel.
+func TestCoachBroadcastMenu(t *testing.T) {
+	f := newFixture(t)
+	replies := f.dial(t, "b", phoneCoach, "3", "2", "3102", "0112", "2500", "1500")
+	for i, want := range []string{
+		"Recordatorio a su grupo", "Fecha: dia y mes", "Fecha no valida: elija un dia de los proximos 60 dias.",
+		"Hora: 4 numeros", "Escriba 4 numeros: hora y minutos", "Para 5 de HW-HVCA-01 (2 es, 2 qu, 1 shp), cada uno en su idioma:\nWillay: Reunion de su grupo el 01/12 a las 15:00. Le espera su yachachiq Maximiliano.\n1 Enviar",
+	} {
+		if !strings.Contains(replies[i+1].Text, want) {
+			t.Errorf("after %d inputs: want %q in\n%s", i+1, want, replies[i+1].Text)
+		}
+	}
+	sent := f.hop(t, "b", phoneCoach, "3", "2", "3102", "0112", "2500", "1500", "1")
+	if !strings.Contains(sent.Text, "sale en 2 min. Destinatarios: 5.") {
+		t.Errorf("confirmation: %s", sent.Text)
+	}
+	f.hop(t, "b", phoneCoach, "3", "2", "3102", "0112", "2500", "1500", "1")           // the gateway repeats it
+	f.hop(t, "b", phoneCoach, "3", "2", "3102", "0112", "2500", "1500", "1", "0", "1") // back, and confirm again
+	mine, _ := f.broadcasts.BroadcastsBy(context.Background(), phoneCoach, 10)
+	if len(mine) != 1 {
+		t.Fatalf("%d broadcasts, want 1", len(mine))
+	}
+	b := mine[0]
+	if b.Template != "meeting" || b.Date != "2026-12-01" || b.Time != "15:00" || b.Count != 5 || !b.At.Equal(testNow.Add(2*time.Minute)) {
+		t.Errorf("broadcast %+v", b)
+	}
+	list := f.dial(t, "m", phoneCoach, "4", "1", "1")
+	if !strings.Contains(list[1].Text, "Reunion de grupo: por salir") || !strings.Contains(list[3].Text, "Envio cancelado.") {
+		t.Errorf("my broadcasts and cancel:\n%s\n%s", list[1].Text, list[3].Text)
+	}
+	if got, _ := f.broadcasts.Broadcast(context.Background(), b.ID); got.Status != "cancelled" {
+		t.Errorf("status %s after cancel", got.Status)
 	}
 }

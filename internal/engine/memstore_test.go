@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"github.com/willay-pe/willay/internal/broadcast"
 	"io"
 	"log/slog"
 	"sort"
@@ -336,9 +337,10 @@ func testScreens() Screens { return Screens{Limits: gsm.DefaultLimits(), FoldAcc
 
 // fixture is an engine over a memStore with the test people.
 type fixture struct {
-	store *memStore
-	eng   *Engine
-	now   time.Time
+	store      *memStore
+	broadcasts *memBroadcasts
+	eng        *Engine
+	now        time.Time
 }
 
 func newFixture(tb testing.TB) *fixture {
@@ -346,11 +348,15 @@ func newFixture(tb testing.TB) *fixture {
 	f := &fixture{now: testNow}
 	f.store = newMemStore(func() time.Time { return f.now })
 	addPeople(f.store)
+	f.broadcasts = newMemBroadcasts(f.store)
+	bs := broadcast.New(broadcast.Config{Store: f.broadcasts, Location: testLima, Now: func() time.Time { return f.now },
+		Log: slog.New(slog.NewTextHandler(io.Discard, nil))})
 	f.eng = New(Config{
 		Store: f.store, Library: NewLibrary(f.store, shippedBundle(tb)), Actions: Actions(), Screens: testScreens(),
 		Location: testLima, Now: func() time.Time { return f.now }, PINKey: testPINKey,
-		Log: slog.New(slog.NewTextHandler(io.Discard, nil)), SMS: f.store,
+		Log: slog.New(slog.NewTextHandler(io.Discard, nil)), SMS: f.store, Broadcasts: bs,
 	})
+	bs.Texts = f.eng
 	return f
 }
 

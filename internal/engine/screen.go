@@ -59,14 +59,15 @@ func (r *run) body() ([]string, error) {
 		return err
 	}
 	var res Result
-	if n.Type == flow.Page && n.Action != "" {
+	list := lister(n)
+	if list != "" {
 		var err error
-		if res, err = r.act(n, ""); err != nil {
+		if res, err = r.runAction(n, list, ""); err != nil {
 			return nil, err
 		}
 	}
 	head := n.Text
-	if n.Empty != "" && len(res.Items) == 0 && len(res.Vars) == 0 && n.Action != "" {
+	if n.Empty != "" && len(res.Items) == 0 && len(res.Vars) == 0 && list != "" {
 		head = n.Empty
 	}
 	if err := add(head, res.Vars); err != nil {
@@ -90,6 +91,18 @@ func (r *run) body() ([]string, error) {
 		lines = append(lines, strconv.Itoa(i+1)+" "+s)
 	}
 	return lines, nil
+}
+
+// lister is the action whose values and items a screen shows: a page's
+// action, or an input's show.
+func lister(n *flow.Node) string {
+	switch n.Type {
+	case flow.Page:
+		return n.Action
+	case flow.Input:
+		return n.Show
+	}
+	return ""
 }
 
 // options are the choices the current screen offers: a page's options only

@@ -175,3 +175,12 @@ func (e *Engine) ReminderText(p *program.Person, id string, ev program.Event) st
 		"Place": ev.Place, "Topic": ev.Topic, "Program": programName(c.Call, ev.Program), "Amount": program.Money(ev.Cents)}
 	return e.smsText(b, p.Lang, id, vars)
 }
+
+// SMSText renders message id in lang (falling back as the catalog does)
+// for an SMS, with the current texts.
+func (e *Engine) SMSText(lang, id string, vars map[string]any) string {
+	return e.smsText(e.Library.Current(), lang, id, vars)
+}
+
+// Resolve is the catalog language a person's language reads in.
+func (e *Engine) Resolve(lang string) string { return e.Library.Current().Catalog.Resolve(lang) }

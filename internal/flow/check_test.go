@@ -166,3 +166,23 @@ func TestCheckSMSSegments(t *testing.T) {
 		t.Errorf("warnings lack %q:\n%s", want, strings.Join(warns, "\n"))
 	}
 }
+
+// TestCheckPluralForms: a Spanish text that counts ({{.Count}}) without its
+// "one" form would fail for exactly one; flows check says so first.
+func TestCheckPluralForms(t *testing.T) {
+	files := shippedFiles(t)
+	es := string(files["locales/es.yaml"])
+	old := `  other: "{{.N}} {{.Group}} ({{.Size}})"`
+	if strings.Count(es, old) != 1 {
+		t.Fatal("locales/es.yaml: broadcast.group.item not found")
+	}
+	files["locales/es.yaml"] = []byte(strings.Replace(es, old, `  other: "{{.N}} {{.Group}} ({{.Count}})"`, 1))
+	for _, lang := range []string{"qu", "shp"} {
+		files["locales/"+lang+".yaml"] = []byte(strings.Replace(string(files["locales/"+lang+".yaml"]), "({{.Size}})", "({{.Count}})", 1))
+	}
+	errs, _ := check(t, files)
+	want := `locales/es.yaml: message broadcast.group.item [es]: with Count 1: locales/es.yaml: message broadcast.group.item: message "broadcast.group.item" has no plural form "one": give the plural forms the language needs (one, other)`
+	if !slices.Equal(errs, []string{want}) {
+		t.Errorf("errors:\n%s\nwant:\n%s", strings.Join(errs, "\n"), want)
+	}
+}

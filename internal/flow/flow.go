@@ -41,6 +41,7 @@ type Node struct {
 	Action   string            `yaml:"action"`   // Go action name
 	Args     map[string]string `yaml:"args"`     // fixed arguments for the action
 	Validate string            `yaml:"validate"` // input: validator name
+	Show     string            `yaml:"show"`     // input: action whose values and items the prompt shows
 	Item     string            `yaml:"item"`     // page: message ID per entry
 	Empty    string            `yaml:"empty"`    // page: message ID when no entry
 	Next     map[string]string `yaml:"next"`     // action/input: outcome → node

@@ -161,6 +161,16 @@ func (v *validator) node(n *Node) {
 			v.add(n.ID, fmt.Sprintf("unknown validate %q (known: %s)", n.Validate, keys(v.spec.Validators)))
 		}
 		v.action(n, true)
+		if n.Show != "" {
+			if spec, ok := v.spec.Actions[n.Show]; !ok || spec.Input || len(spec.Outcomes) > 0 {
+				v.add(n.ID, fmt.Sprintf("show %q is not an action that lists values (one a page could use)", n.Show))
+			}
+		}
+		v.text(n, "item", n.Item, false)
+		v.text(n, "empty", n.Empty, false)
+		if n.Item != "" && n.Show == "" {
+			v.add(n.ID, `input lists "item" lines but has no show action to list them`)
+		}
 	case Action:
 		v.action(n, true)
 	case End:

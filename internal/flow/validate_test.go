@@ -99,7 +99,7 @@ func TestValidateCases(t *testing.T) {
 			`flows/participant.yaml: node main: page lists "item" lines but has no action to list them`,
 		}},
 		{"input: unknown validator, action without input", head + "    type: input\n    text: pin.prompt\n    validate: dni\n    action: pin.status\n    next: {set: main, unset: main, locked: main}\n", []string{
-			`flows/participant.yaml: node main: unknown validate "dni" (known: pin)`,
+			`flows/participant.yaml: node main: unknown validate "dni" (known: ddmm, hhmm, option, pin)`,
 			`flows/participant.yaml: node main: action "pin.status" does not take input`,
 		}},
 		{"action outcome with empty target", head + "    type: action\n    action: language.set\n    next: {ok: ''}\n", []string{

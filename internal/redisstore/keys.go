@@ -36,6 +36,13 @@
 //	P imp:{run}              set     6 hours      import visits/transfers: "hashKey\x1feventId" the run brought, for its sweep
 //	P rem:due                zset    none         scheduler: reminders due in the planning window, "phone|event|rule" by send time
 //	P rem:skipped            zset    30 days      scheduler: reminders not sent, "phone|event|rule|reason" by when
+//	P bc:{id}                hash    90 days      broadcasts: json (what, to whom, when), status, queued (unix ms)
+//	P bcm:{id}               list    90 days      broadcasts: the recipients' phones, fixed when it was made
+//	P bc:due                 zset    none         broadcasts waiting to be queued, by time (a claim moves it one lease ahead)
+//	P bc:open                zset    none         broadcasts queued, waiting for their summary, by when queued
+//	P bc:log                 zset    none         every broadcast by creation time
+//	P bcby:{sender}          zset    none         a coach's (or staff name's) last 50 broadcasts
+//	P bcday:{sender}:{yyyymmdd} string 48 hours   broadcasts a coach made that day, for the daily limit
 //	asynq:{P sms}:*          (asynq) per asynq    the outgoing queue, in asynq's own layout (queue name "P sms")
 //
 // An event value is short (see events.go): places and topics are stored once
