@@ -26,6 +26,7 @@ Usage:
   willay worker                             send queued SMS and reminders (serve does too, unless WILLAY_WORKER=false)
   willay reminders preview --phone PHONE    a participant's reminders to come, with their texts
   willay reminders plan [--dry-run]         plan the next days' reminders; totals per rule and day
+  willay broadcast send|status|list|cancel  staff broadcasts to groups, communities, districts (see willay broadcast)
   willay load [flags]                       load test against a floor, for make bench
 `
 
@@ -61,6 +62,8 @@ func run(ctx context.Context, args []string, in io.Reader, out, errOut io.Writer
 		return code(smsCmd(ctx, rest, out))
 	case "reminders":
 		return code(remindersCmd(ctx, rest, out))
+	case "broadcast":
+		return code(broadcastCmd(ctx, rest, out))
 	case "worker":
 		return code(workerCmd(ctx, out))
 	case "load":

@@ -79,6 +79,7 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, now Now) (*Ap
 	}
 	a.Broadcasts = broadcast.New(broadcast.Config{Store: a.Store, SMS: a.SMS, Location: cfg.TZ, Now: now,
 		DailyLimit: cfg.BroadcastLimit, Grace: cfg.BroadcastGrace, Log: log})
+	a.Broadcasts.Allowed = func(t time.Time) time.Time { return a.Library.Current().Reminders.NextAllowed(t) }
 	a.Engine = engine.New(engine.Config{
 		Store: a.Store, Library: a.Library, Actions: engine.Actions(), Screens: Screens(cfg),
 		Location: cfg.TZ, Now: now, PINKey: cfg.PINKey, Log: log, SMS: messenger{a.SMS}, Broadcasts: a.Broadcasts,

@@ -263,3 +263,27 @@ func texts(msgs []*sms.Message) []string {
 	}
 	return out
 }
+
+// TestCoachBroadcastAtNightLeavesInTheMorning: a broadcast confirmed in the
+// quiet hours waits for their end, and says so.
+func TestCoachBroadcastAtNightLeavesInTheMorning(t *testing.T) {
+	e := start(t)
+	ctx := context.Background()
+	coach := &program.Person{Phone: demo.CoachOne, Role: program.Coach}
+	if err := e.app.Store.SetLanguage(ctx, coach, "es"); err != nil {
+		t.Fatal(err)
+	}
+	e.clock.t = time.Date(2026, 11, 27, 21, 40, 0, 0, lima)
+	got := e.dial("n", demo.CoachOne, "3", "4", "0112", "2", "1") // payment day to NJ-UCAY-02
+	if !strings.Contains(got[5], "sale a las 28/11 07:00 a 1 destinatarios") {
+		t.Errorf("confirmation at night: %q", got[5])
+	}
+	e.clock.t = time.Date(2026, 11, 28, 6, 59, 0, 0, lima)
+	if n, _ := e.app.Broadcasts.Dispatch(ctx); n != 0 {
+		t.Errorf("sent %d in the quiet hours", n)
+	}
+	e.clock.t = time.Date(2026, 11, 28, 7, 0, 0, 0, lima)
+	if n, _ := e.app.Broadcasts.Dispatch(ctx); n != 1 {
+		t.Errorf("at 07:00 sent %d, want 1", n)
+	}
+}

@@ -166,3 +166,25 @@ func TestDispatchDrainsEverythingDue(t *testing.T) {
 		t.Errorf("one dispatch sent %d (%v), want 702", n, err)
 	}
 }
+
+// TestPlanningAfterDueTimeKeepsReminders: a process restarted (or an
+// hourly plan run) after reminders fell due, but before they were sent,
+// must not drop them: planning plans again at start, dispatch comes after.
+func TestPlanningAfterDueTimeKeepsReminders(t *testing.T) {
+	e := start(t)
+	ctx := context.Background()
+	s := e.app.Reminders
+	if _, err := s.Plan(ctx, false); err != nil {
+		t.Fatal(err)
+	}
+	e.clock.t = time.Date(2026, 11, 27, 18, 0, 30, 0, lima) // the 18:00 reminders are due, none sent yet
+	if _, err := s.Plan(ctx, false); err != nil {
+		t.Fatal(err)
+	}
+	if n, err := s.Dispatch(ctx); err != nil || n != 2 {
+		t.Errorf("after planning again past their time: sent %d, %v; want Rosa's and Ynes's 2", n, err)
+	}
+	if skipped, _ := e.app.Store.Skipped(ctx, 10); len(skipped) != 0 {
+		t.Errorf("nothing was skipped: %v", skipped)
+	}
+}

@@ -19,6 +19,7 @@ import (
 // Recipient is who a broadcast reaches.
 type Recipient struct {
 	Phone, Name, Lang string
+	Coach, CoachName  string // their coach's phone and name
 }
 
 // Store keeps broadcasts and finds their recipients.
@@ -85,6 +86,9 @@ type Config struct {
 	// retried (2 hours); they are then counted as not reached.
 	MaxWait time.Duration
 	Workers int // messages queued at once (8)
+	// Allowed moves a sending time out of the quiet hours (the reminder
+	// rules' window); nil leaves it.
+	Allowed func(time.Time) time.Time
 	Log     *slog.Logger
 }
 
@@ -139,8 +143,21 @@ func (s *Service) Recipients(ctx context.Context, b *Broadcast) ([]string, error
 }
 
 // Text is what b says to someone reading lang; "" when a free broadcast
-// has no text for that language and no fallback.
-func (s *Service) Text(b *Broadcast, lang string) string {
+// has no text for that language and no fallback. A template names its
+// sender as the coach.
+func (s *Service) Text(b *Broadcast, lang string) string { return s.render(b, lang, b.ByName) }
+
+// TextFor is what b says to r: a staff broadcast from a template names
+// each recipient's own coach.
+func (s *Service) TextFor(b *Broadcast, r Recipient) string {
+	coach := b.ByName
+	if !b.Coach() && r.CoachName != "" {
+		coach = r.CoachName
+	}
+	return s.render(b, r.Lang, coach)
+}
+
+func (s *Service) render(b *Broadcast, lang, coach string) string {
 	lang = s.Texts.Resolve(lang)
 	if b.Template == "" {
 		if t := b.Texts[lang]; t != "" {
@@ -152,7 +169,7 @@ func (s *Service) Text(b *Broadcast, lang string) string {
 		return ""
 	}
 	t, _ := TemplateByID(b.Template)
-	vars := map[string]any{"Coach": firstName(b.ByName), "Group": strings.Join(b.Groups, ", "), "Time": b.Time}
+	vars := map[string]any{"Coach": firstName(coach), "Group": strings.Join(b.Groups, ", "), "Time": b.Time}
 	if d, err := time.Parse("2006-01-02", b.Date); err == nil {
 		vars["Date"] = d.Format("02/01")
 	}
@@ -197,6 +214,9 @@ func (s *Service) Create(ctx context.Context, b *Broadcast) (int, error) {
 		if b.Coach() {
 			b.At = now.Add(s.Grace)
 		}
+	}
+	if s.Allowed != nil {
+		b.At = s.Allowed(b.At.In(s.Location))
 	}
 	limit := 0
 	if b.Coach() {
@@ -309,7 +329,7 @@ func (s *Service) Dispatch(ctx context.Context) (int, error) {
 
 // queue hands every message of a broadcast to the pipeline, a page of
 // recipients at a time, several at once. Each text is rendered once per
-// language.
+// language and coach.
 func (s *Service) queue(ctx context.Context, id string) (int, error) {
 	b, err := s.Store.Broadcast(ctx, id)
 	if err != nil || b == nil {
@@ -333,10 +353,11 @@ func (s *Service) queue(ctx context.Context, id string) (int, error) {
 				continue
 			}
 			lang := s.Texts.Resolve(p.Lang)
-			text, ok := texts[lang]
+			key := lang + "|" + p.CoachName
+			text, ok := texts[key]
 			if !ok {
-				text = s.Text(b, lang)
-				texts[lang] = text
+				text = s.TextFor(b, p)
+				texts[key] = text
 			}
 			if text == "" {
 				continue // no text in their language: listed as not reached

@@ -41,7 +41,7 @@ func broadcastActions() map[string]Action {
 		"broadcast.preview": {Run: bcPreview, Sample: Result{Vars: map[string]any{"People": 38, "Group": "HW-HVCA-01",
 			"Langs": "20 es, 18 qu", "Text": "Willay: Reunion del grupo HW-HVCA-01 el 28/11 a las 09:00. Le espera su yachachiq Maximiliano."}}},
 		"broadcast.send": {ActionSpec: flow.ActionSpec{Outcomes: []string{"ok", "limit", "empty"}}, SideEffect: true, Run: bcSend},
-		"broadcast.sent": {Run: bcSent, Sample: Result{Vars: map[string]any{"People": 38, "Minutes": 2}}},
+		"broadcast.sent": {Run: bcSent, Sample: Result{Vars: map[string]any{"People": 38, "At": "28/11 07:00"}}},
 		"broadcast.mine": {Run: bcMine, Sample: Result{Items: []map[string]any{listed}}},
 		"broadcast.pick": {ActionSpec: flow.ActionSpec{Outcomes: []string{"ok", "bad"}, Input: true}, Run: bcPickOne},
 		"broadcast.one": {Run: bcOne, Sample: Result{Vars: map[string]any{"When": "27/11 10:02", "What": "Reunion de grupo",
@@ -227,7 +227,7 @@ func bcSend(ctx context.Context, c *Call) (Result, error) {
 	return Result{Outcome: "ok"}, nil
 }
 
-// bcSent confirms: how many, and in how long it leaves.
+// bcSent confirms: how many, and when it leaves (the cancel deadline).
 func bcSent(ctx context.Context, c *Call) (Result, error) {
 	if c.Broadcasts == nil {
 		return Result{}, errNoBroadcasts
@@ -236,8 +236,15 @@ func bcSent(ctx context.Context, c *Call) (Result, error) {
 	if err != nil || b == nil {
 		return Result{}, err
 	}
-	min := int((b.At.Sub(c.Now) + time.Minute - 1) / time.Minute)
-	return Result{Vars: map[string]any{"People": b.Count, "Minutes": max(min, 1)}}, nil
+	return Result{Vars: map[string]any{"People": b.Count, "At": clockOrDay(b.At.In(c.Now.Location()), c.Now)}}, nil
+}
+
+// clockOrDay is "10:02" today, "28/11 07:00" another day.
+func clockOrDay(t, now time.Time) string {
+	if t.YearDay() == now.YearDay() && t.Year() == now.Year() {
+		return t.Format("15:04")
+	}
+	return t.Format("02/01 15:04")
 }
 
 func bcMine(ctx context.Context, c *Call) (Result, error) {

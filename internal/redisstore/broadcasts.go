@@ -285,12 +285,13 @@ func (s *Store) Where(ctx context.Context, communities, districts []string) ([]s
 	}
 }
 
-// People implements broadcast.Store.
+// People implements broadcast.Store, with each participant's coach's name
+// (from the cache, the rest in a second pipeline).
 func (s *Store) People(ctx context.Context, phones []string) ([]broadcast.Recipient, error) {
 	pipe := s.rdb.Pipeline()
 	cmds := make([]*redis.SliceCmd, len(phones))
 	for i, ph := range phones {
-		cmds[i] = pipe.HMGet(ctx, s.keys.Person(ph), "name", "lang", "ulang")
+		cmds[i] = pipe.HMGet(ctx, s.keys.Person(ph), "name", "lang", "ulang", "coach")
 	}
 	if len(phones) > 0 {
 		if _, err := pipe.Exec(ctx); err != nil {
@@ -298,6 +299,9 @@ func (s *Store) People(ctx context.Context, phones []string) ([]broadcast.Recipi
 		}
 	}
 	out := make([]broadcast.Recipient, len(phones))
+	coaches := map[string]*redis.StringCmd{}
+	names := map[string]string{}
+	cpipe := s.rdb.Pipeline()
 	for i, c := range cmds {
 		v := c.Val()
 		name, _ := v[0].(string)
@@ -305,7 +309,29 @@ func (s *Store) People(ctx context.Context, phones []string) ([]broadcast.Recipi
 		if u, _ := v[2].(string); u != "" {
 			lang = u
 		}
-		out[i] = broadcast.Recipient{Phone: phones[i], Name: name, Lang: lang}
+		coach, _ := v[3].(string)
+		out[i] = broadcast.Recipient{Phone: phones[i], Name: name, Lang: lang, Coach: coach}
+		if _, seen := coaches[coach]; coach == "" || seen {
+			continue
+		}
+		if ci, ok := s.coach.get(coach); ok {
+			names[coach], coaches[coach] = ci.name, nil
+			continue
+		}
+		coaches[coach] = cpipe.HGet(ctx, s.keys.Coach(coach), "name")
+	}
+	if cpipe.Len() > 0 {
+		if _, err := cpipe.Exec(ctx); err != nil && !errors.Is(err, redis.Nil) {
+			return nil, err
+		}
+	}
+	for coach, c := range coaches {
+		if c != nil {
+			names[coach] = c.Val()
+		}
+	}
+	for i := range out {
+		out[i].CoachName = names[out[i].Coach]
 	}
 	return out, nil
 }

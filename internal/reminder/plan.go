@@ -122,3 +122,12 @@ func (f *File) quietEnd(t time.Time) time.Time {
 func midnight(t time.Time) time.Time {
 	return time.Date(t.Year(), t.Month(), t.Day(), 0, 0, 0, 0, t.Location())
 }
+
+// NextAllowed is t, or the end of the quiet hours t falls in: a broadcast
+// made at night leaves in the morning.
+func (f *File) NextAllowed(t time.Time) time.Time {
+	if f == nil || !f.quiet(t) {
+		return t
+	}
+	return f.quietEnd(t)
+}

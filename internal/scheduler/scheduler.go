@@ -80,8 +80,16 @@ func (s *Scheduler) Plan(ctx context.Context, dryRun bool) (Stats, error) {
 func (s *Scheduler) planPerson(ctx context.Context, rules *reminder.File, p *program.Person, now time.Time, st *Stats, dryRun bool) []redisstore.Due {
 	var due []redisstore.Due
 	for _, e := range p.Events {
-		for _, pl := range rules.Plan(e, s.Location, now) {
+		// Planned as if from the beginning of time: a reminder whose time
+		// has passed is left as it is. If it is still in the due set (a
+		// dispatch is running, or the process restarted after its time),
+		// dispatch sends it, or drops it as too late; planning must not
+		// take it away.
+		for _, pl := range rules.Plan(e, s.Location, time.Time{}) {
 			d := redisstore.Due{Phone: p.Phone, Event: e.ID, Rule: pl.Rule.ID, At: pl.At}
+			if pl.Skipped == "" && pl.At.Before(now) {
+				continue
+			}
 			if pl.Skipped != "" {
 				if soon(e, s.Location, now, s.Window) {
 					st.Skipped++
