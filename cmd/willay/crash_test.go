@@ -29,6 +29,7 @@ const crashMessages, crashConcurrency = 10_000, 8
 // counts what Twilio received: every message, and at most the worker's
 // concurrency twice (the sends in flight at the kill).
 func TestWorkerKilledLosesNothing(t *testing.T) {
+	t.Parallel() // mostly waiting for asynq to take back the sends in flight: run beside the other crash test
 	r := testredis.New(t)
 	fake := twiliotest.New(t, twiliotest.Options{})
 	store := redisstore.New(r.Client, r.Prefix, redisstore.DefaultOptions(), nil)
@@ -37,7 +38,7 @@ func TestWorkerKilledLosesNothing(t *testing.T) {
 	bin := buildWillay(t)
 	queueMessages(t, r, store, queue)
 
-	worker := startWorker(t, bin, r, fake)
+	worker := startWorker(t, bin, r, fake, "")
 	waitUntil(t, 2*time.Minute, func() bool { return fake.Count() >= 2000 })
 	if err := worker.Process.Kill(); err != nil { // SIGKILL: no shutdown, no cleanup
 		t.Fatal(err)
@@ -48,7 +49,7 @@ func TestWorkerKilledLosesNothing(t *testing.T) {
 		t.Fatalf("the worker sent everything before the kill (%d): nothing was tested", atKill)
 	}
 
-	startWorker(t, bin, r, fake)
+	startWorker(t, bin, r, fake, "")
 	insp := asynq.NewInspectorFromRedisClient(r.Client)
 	waitUntil(t, 4*time.Minute, func() bool {
 		q, err := insp.GetQueueInfo(queue)
@@ -109,12 +110,18 @@ func queueMessages(t *testing.T, r *testredis.Redis, store *redisstore.Store, qu
 	}
 }
 
-func startWorker(t *testing.T, bin string, r *testredis.Redis, fake *twiliotest.Server) *exec.Cmd {
+// startWorker runs `willay worker` on the test's Redis, sending to the fake
+// Twilio; flows "" is the shipped flows/.
+func startWorker(t *testing.T, bin string, r *testredis.Redis, fake *twiliotest.Server, flows string) *exec.Cmd {
 	t.Helper()
 	abs := func(p string) string { a, _ := filepath.Abs(p); return a }
+	if flows == "" {
+		flows = abs("../../flows")
+	}
 	cmd := exec.Command(bin, "worker")
 	cmd.Env = append(os.Environ(), "REDIS_URL="+r.URL, "WILLAY_REDIS_PREFIX="+r.Prefix, "WILLAY_DEMO=false",
-		"WILLAY_PIN_KEY="+strings.Repeat("ab", 32), "WILLAY_FLOWS="+abs("../../flows"), "WILLAY_LOCALES="+abs("../../locales"),
+		"WILLAY_PIN_KEY="+strings.Repeat("ab", 32), "WILLAY_FLOWS="+flows, "WILLAY_LOCALES="+abs("../../locales"),
+		"WILLAY_TZ=America/Lima", "WILLAY_REMINDERS=true",
 		"TWILIO_ACCOUNT_SID="+fake.AccountSID(), "TWILIO_AUTH_TOKEN="+fake.AuthToken(), "TWILIO_FROM=+15005550006",
 		"TWILIO_API_URL="+fake.URL(), fmt.Sprint("WILLAY_SMS_CONCURRENCY=", crashConcurrency), "WILLAY_LOG_LEVEL=error")
 	cmd.Stderr = os.Stderr
