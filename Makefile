@@ -2,7 +2,7 @@
 GO ?= go
 PKGS := ./...
 
-.PHONY: run test check bench bench-go bench-load bench-import bench-sms fuzz build
+.PHONY: run test check bench bench-go bench-load bench-import bench-sms bench-broadcast fuzz build
 
 ## run: start the service on :8080 with an in-process Redis and demo data
 run:
@@ -29,8 +29,8 @@ fuzz:
 	$(GO) test -run=NONE -fuzz=FuzzImport -fuzztime=30s ./internal/importer
 	$(GO) test -run=NONE -fuzz=FuzzMatch -fuzztime=30s ./internal/keyword
 
-## bench: Go benchmarks, the USSD load command and the import benchmark
-bench: bench-go bench-load bench-import bench-sms
+## bench: Go benchmarks, the USSD, import, SMS and broadcast load commands
+bench: bench-go bench-load bench-import bench-sms bench-broadcast
 
 bench-go:
 	$(GO) test -run=NONE -bench=. -benchmem ./internal/engine ./internal/gsm
@@ -44,3 +44,6 @@ bench-import:
 bench-sms:
 	$(GO) run ./cmd/willay load sms --messages 20000
 	$(GO) run ./cmd/willay load sms --rate 100 --duration 60s
+
+bench-broadcast:
+	$(GO) run ./cmd/willay load broadcast --recipients 10000

@@ -20,9 +20,10 @@ const loadUsage = `Usage:
   willay load ussd   [--redis URL] [--phones 64] [--duration 10s] [--warmup 2s] [--cpuprofile FILE]
   willay load import [--redis URL] [--participants 1000000] [--dir DIR] [--batch 1000] [--cpuprofile FILE]
   willay load sms    [--redis URL] [--messages 20000] [--rate 0] [--duration 60s] [--concurrency 32] [--cpuprofile FILE]
+  willay load broadcast [--redis URL] [--recipients 10000] [--flows flows] [--locales locales] [--cpuprofile FILE]
 Without --redis: REDIS_URL, else ` + loadtest.DefaultRedisURL + `; an in-process Redis when that does not answer.`
 
-// loadCmd is `willay load ussd|import`. These are measurements on a noisy
+// loadCmd is `willay load ussd|import|sms|broadcast`. These are measurements on a noisy
 // machine, not tests: a missed goal is printed, and only errors fail.
 func loadCmd(ctx context.Context, args []string, out io.Writer) error {
 	if len(args) == 0 {
@@ -35,6 +36,8 @@ func loadCmd(ctx context.Context, args []string, out io.Writer) error {
 		return loadImport(ctx, args[1:], out)
 	case "sms":
 		return loadSMS(ctx, args[1:], out)
+	case "broadcast":
+		return loadBroadcast(ctx, args[1:], out)
 	}
 	return fmt.Errorf("load: unknown %q\n%s", args[0], loadUsage)
 }
@@ -158,5 +161,20 @@ func loadSMS(ctx context.Context, args []string, out io.Writer) error {
 	}
 	defer stop()
 	_, err = loadtest.RunSMS(ctx, loadtest.SMSOptions{RedisURL: *url, Messages: *n, Rate: *rate, Duration: *duration, Concurrency: *conc, Out: out})
+	return err
+}
+
+func loadBroadcast(ctx context.Context, args []string, out io.Writer) error {
+	fs := flag.NewFlagSet("load broadcast", flag.ContinueOnError)
+	url, profile := commonFlags(fs)
+	n := fs.Int("recipients", 10_000, "members of the group the broadcast goes to")
+	flows := fs.String("flows", "flows", "the flows folder (for the texts)")
+	locales := fs.String("locales", "locales", "the locales folder")
+	stop, err := parseAndProfile(fs, args, profile)
+	if err != nil {
+		return err
+	}
+	defer stop()
+	_, err = loadtest.RunBroadcast(ctx, loadtest.BroadcastOptions{RedisURL: *url, Recipients: *n, Flows: *flows, Locales: *locales, Out: out})
 	return err
 }
