@@ -44,7 +44,7 @@ func remindersCmd(ctx context.Context, args []string, out io.Writer) error {
 				fmt.Fprintf(out, "skipped           %-24s %s\n", p.Rule, p.Skipped)
 				continue
 			}
-			fmt.Fprintf(out, "%s  %-24s %s\n", p.At.In(a.Config.TZ).Format("2006-01-02 15:04"), p.Rule, p.Text)
+			fmt.Fprintf(out, "%s  %-24s %s\n", p.At.Format("2006-01-02 15:04"), p.Rule, p.Text) // the participant's local time
 		}
 		return nil
 	case "plan":

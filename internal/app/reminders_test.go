@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -15,6 +16,7 @@ import (
 	"github.com/willay-pe/willay/internal/program"
 	"github.com/willay-pe/willay/internal/scheduler"
 	"github.com/willay-pe/willay/internal/sms"
+	"github.com/willay-pe/willay/internal/testredis"
 )
 
 // TestRemindersPlannedAndSentOnce runs the scheduler on a clock the test
@@ -186,5 +188,35 @@ func TestPlanningAfterDueTimeKeepsReminders(t *testing.T) {
 	}
 	if skipped, _ := e.app.Store.Skipped(ctx, 10); len(skipped) != 0 {
 		t.Errorf("nothing was skipped: %v", skipped)
+	}
+}
+
+// TestRegionTimezone: a region the rules give its own timezone gets its
+// reminders at its own local hour (America/La_Paz is an hour ahead of
+// Lima: Ynes's 18:00 is Lima's 17:00).
+func TestRegionTimezone(t *testing.T) {
+	r := testredis.New(t)
+	flows, locales := copyTree(t)
+	edit(t, filepath.Join(flows, "reminders.yaml"), "timezones: {}", "timezones: {Ucayali: America/La_Paz}")
+	e := startOn(t, r, testConfig(t, r, flows, locales))
+	ctx := context.Background()
+	s := e.app.Reminders
+	if _, err := s.Plan(ctx, false); err != nil {
+		t.Fatal(err)
+	}
+	e.clock.t = time.Date(2026, 11, 27, 17, 0, 0, 0, lima)
+	if n, _ := s.Dispatch(ctx); n != 1 {
+		t.Errorf("at 17:00 in Lima, 18:00 in La Paz: sent %d, want Ynes's 1", n)
+	}
+	if msgs, _ := e.app.Store.Messages(ctx, demo.Shipibo, "", 5); len(msgs) != 1 {
+		t.Errorf("Ynes: %d messages", len(msgs))
+	}
+	e.clock.t = time.Date(2026, 11, 27, 18, 0, 0, 0, lima)
+	if n, _ := s.Dispatch(ctx); n != 1 {
+		t.Errorf("at 18:00 in Lima: sent %d, want Rosa's 1", n)
+	}
+	edit(t, filepath.Join(flows, "reminders.yaml"), "America/La_Paz", "Mars/Olympus")
+	if err := e.app.Reload(ctx); err == nil || !strings.Contains(err.Error(), `timezones: Ucayali: "Mars/Olympus" is not a timezone`) {
+		t.Errorf("a reload with a timezone that does not exist: %v", err)
 	}
 }

@@ -25,7 +25,7 @@ type Config struct {
 	Library  *Library
 	Actions  map[string]Action
 	Screens  Screens
-	Location *time.Location // the participants' timezone
+	Location *time.Location // the participants' timezone, unless the reminder rules name their region's
 	Now      func() time.Time
 	PINKey   []byte
 	Log      *slog.Logger
@@ -184,7 +184,7 @@ func (e *Engine) inputKey(session, in string) string {
 // lost when the gateway sends only the latest input, restarts at the main
 // menu with a line saying so, and nothing typed is applied.
 func (e *Engine) start(ctx context.Context, sess *Session, p *program.Person, hop Hop, lost bool) (*run, bool, error) {
-	r := &run{e: e, ctx: ctx, p: p, hop: hop, now: e.Now().In(e.Location)}
+	r := &run{e: e, ctx: ctx, p: p, hop: hop, now: e.Now().In(e.LocationOf(p))}
 	if sess != nil {
 		b, err := e.Library.Get(ctx, sess.Version)
 		if err == nil && b.Flows.Node(sess.Flow, sess.Node) != nil {
@@ -211,6 +211,15 @@ func (e *Engine) start(ctx context.Context, sess *Session, p *program.Person, ho
 		return r, true, nil
 	}
 	return r, false, nil
+}
+
+// LocationOf is a person's timezone: their region's when the reminder rules
+// name one, else the service's.
+func (e *Engine) LocationOf(p *program.Person) *time.Location {
+	if e.Library == nil {
+		return e.Location
+	}
+	return e.Library.Current().Reminders.Location(p.Region, e.Location)
 }
 
 // run is one hop in progress.

@@ -61,7 +61,7 @@ func (e *Engine) Notice(ctx context.Context, phone, id string) string {
 
 // smsCall is a Call outside any USSD session.
 func (e *Engine) smsCall(b *Bundle, p *program.Person, once string) *smsCall {
-	c := &Call{Person: p, Sess: &Session{Vars: map[string]string{}}, Now: e.Now().In(e.Location), Once: once,
+	c := &Call{Person: p, Sess: &Session{Vars: map[string]string{}}, Now: e.Now().In(e.LocationOf(p)), Once: once,
 		Store: e.Store, PIN: PINHasher(e.PINKey, p.Phone), SMS: e.Config.SMS}
 	c.T = func(id string) string { return e.smsText(b, p.Lang, id, nil) }
 	c.TIn = func(lang, id string, vars map[string]any) string { return e.smsText(b, lang, id, vars) }
@@ -168,9 +168,10 @@ func (e *Engine) keywordList(b *Bundle, lang string) string {
 // language, with the event's date, time, place and amount.
 func (e *Engine) ReminderText(p *program.Person, id string, ev program.Event) string {
 	b := e.Library.Current()
-	now := e.Now().In(e.Location)
+	loc := e.LocationOf(p)
+	now := e.Now().In(loc)
 	c := e.smsCall(b, p, "")
-	at, _ := ev.At(e.Location)
+	at, _ := ev.At(loc)
 	vars := map[string]any{"Name": p.FirstName(), "Date": program.Day(at, now), "Time": at.Format("15:04"),
 		"Place": ev.Place, "Topic": ev.Topic, "Program": programName(c.Call, ev.Program), "Amount": program.Money(ev.Cents)}
 	return e.smsText(b, p.Lang, id, vars)

@@ -6,6 +6,7 @@ package reminder
 
 import (
 	"fmt"
+	"sort"
 	"strings"
 	"time"
 
@@ -18,7 +19,11 @@ import (
 type File struct {
 	Quiet Quiet  `yaml:"quiet_hours"`
 	Rules []Rule `yaml:"rules"`
-	Name  string `yaml:"-"`
+	// Timezones names the IANA timezone of regions whose participants do
+	// not live in the service's (WILLAY_TZ): region as imported → zone.
+	Timezones map[string]string `yaml:"timezones"`
+	Name      string            `yaml:"-"`
+	zones     map[string]*time.Location
 }
 
 // Quiet is the daily window in which nothing is sent, e.g. 20:30 to 07:00.
@@ -46,7 +51,24 @@ func Parse(name string, buf []byte) (*File, error) {
 	if err := yaml.UnmarshalWithOptions(buf, f, yaml.DisallowUnknownField()); err != nil {
 		return nil, fmt.Errorf("%s: %s", name, yaml.FormatError(err, false, true))
 	}
+	f.zones = map[string]*time.Location{}
+	for region, zone := range f.Timezones {
+		if loc, err := time.LoadLocation(zone); err == nil && zone != "" {
+			f.zones[region] = loc
+		}
+	}
 	return f, nil
+}
+
+// Location is where a participant of region lives: the region's timezone,
+// or def.
+func (f *File) Location(region string, def *time.Location) *time.Location {
+	if f != nil {
+		if loc := f.zones[region]; loc != nil {
+			return loc
+		}
+	}
+	return def
 }
 
 // Texts answers whether a message ID exists, for validation.
@@ -61,6 +83,11 @@ func (f *File) Problems(texts Texts) []string {
 	}
 	if _, err := clock(f.Quiet.To); err != nil {
 		add("quiet_hours.to: ", err.Error())
+	}
+	for _, region := range sortedKeys(f.Timezones) {
+		if _, err := time.LoadLocation(f.Timezones[region]); err != nil || f.Timezones[region] == "" {
+			add("timezones: "+region+": ", fmt.Sprintf("%q is not a timezone (write one like America/Lima)", f.Timezones[region]))
+		}
 	}
 	seen := map[string]bool{}
 	for i, r := range f.Rules {
@@ -134,4 +161,13 @@ func clock(s string) (time.Duration, error) {
 // Matches tells whether the rule follows event e.
 func (r Rule) Matches(e program.Event) bool {
 	return r.Event == e.Kind && (r.Program == "" || strings.EqualFold(r.Program, e.Program))
+}
+
+func sortedKeys(m map[string]string) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
 }

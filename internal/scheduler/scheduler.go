@@ -23,7 +23,7 @@ import (
 type Config struct {
 	Store    *redisstore.Store
 	Engine   *engine.Engine // rules, texts and the SMS pipeline of the current flows
-	Location *time.Location
+	Location *time.Location // the participants' timezone, unless the rules name their region's
 	Now      func() time.Time
 	Window   time.Duration // how far ahead reminders are planned (48 h)
 	Late     time.Duration // a reminder later than this is dropped, not sent (1 h)
@@ -79,19 +79,20 @@ func (s *Scheduler) Plan(ctx context.Context, dryRun bool) (Stats, error) {
 
 func (s *Scheduler) planPerson(ctx context.Context, rules *reminder.File, p *program.Person, now time.Time, st *Stats, dryRun bool) []redisstore.Due {
 	var due []redisstore.Due
+	loc := rules.Location(p.Region, s.Location)
 	for _, e := range p.Events {
 		// Planned as if from the beginning of time: a reminder whose time
 		// has passed is left as it is. If it is still in the due set (a
 		// dispatch is running, or the process restarted after its time),
 		// dispatch sends it, or drops it as too late; planning must not
 		// take it away.
-		for _, pl := range rules.Plan(e, s.Location, time.Time{}) {
+		for _, pl := range rules.Plan(e, loc, time.Time{}) {
 			d := redisstore.Due{Phone: p.Phone, Event: e.ID, Rule: pl.Rule.ID, At: pl.At}
 			if pl.Skipped == "" && pl.At.Before(now) {
 				continue
 			}
 			if pl.Skipped != "" {
-				if soon(e, s.Location, now, s.Window) {
+				if soon(e, loc, now, s.Window) {
 					st.Skipped++
 					if !dryRun {
 						if err := s.Store.Skip(ctx, d, pl.Skipped, now); err != nil {
@@ -106,7 +107,7 @@ func (s *Scheduler) planPerson(ctx context.Context, rules *reminder.File, p *pro
 			}
 			st.Planned++
 			st.ByRule[pl.Rule.ID]++
-			st.ByDay[pl.At.Format("2006-01-02")]++
+			st.ByDay[pl.At.In(loc).Format("2006-01-02")]++
 			due = append(due, d)
 		}
 	}
@@ -178,7 +179,7 @@ func (s *Scheduler) recheck(p *program.Person, d redisstore.Due, now time.Time) 
 		if e.ID != d.Event {
 			continue
 		}
-		for _, pl := range s.rules().Plan(e, s.Location, d.At) {
+		for _, pl := range s.rules().Plan(e, s.rules().Location(p.Region, s.Location), d.At) {
 			switch {
 			case pl.Rule.ID != d.Rule:
 				continue
@@ -247,10 +248,11 @@ func (s *Scheduler) Preview(ctx context.Context, phone string) ([]Preview, error
 	if p.Role != program.Participant || rules == nil {
 		return nil, nil
 	}
-	now := s.Now().In(s.Location)
+	loc := rules.Location(p.Region, s.Location)
+	now := s.Now().In(loc)
 	var out []Preview
 	for _, e := range program.Upcoming(p.Events, now, program.Visit, program.Training, program.Meeting, program.Transfer) {
-		for _, pl := range rules.Plan(e, s.Location, now) {
+		for _, pl := range rules.Plan(e, loc, now) {
 			pv := Preview{At: pl.At, Rule: pl.Rule.ID, Skipped: pl.Skipped}
 			if pl.Skipped == "" {
 				pv.Text = s.Engine.ReminderText(p, pl.Rule.Text, e)
