@@ -275,7 +275,7 @@ func TestCoachBroadcastAtNightLeavesInTheMorning(t *testing.T) {
 	}
 	e.clock.t = time.Date(2026, 11, 27, 21, 40, 0, 0, lima)
 	got := e.dial("n", demo.CoachOne, "3", "4", "0112", "2", "1") // payment day to NJ-UCAY-02
-	if !strings.Contains(got[5], "sale a las 28/11 07:00 a 1 destinatarios") {
+	if !strings.Contains(got[5], "Sale: 28/11 07:00, a 1 destinatario.") {
 		t.Errorf("confirmation at night: %q", got[5])
 	}
 	e.clock.t = time.Date(2026, 11, 28, 6, 59, 0, 0, lima)

@@ -41,7 +41,7 @@ func broadcastActions() map[string]Action {
 		"broadcast.preview": {Run: bcPreview, Sample: Result{Vars: map[string]any{"People": 38, "Group": "HW-HVCA-01",
 			"Langs": "20 es, 18 qu", "Text": "Willay: Reunion del grupo HW-HVCA-01 el 28/11 a las 09:00. Le espera su yachachiq Maximiliano."}}},
 		"broadcast.send": {ActionSpec: flow.ActionSpec{Outcomes: []string{"ok", "limit", "empty"}}, SideEffect: true, Run: bcSend},
-		"broadcast.sent": {Run: bcSent, Sample: Result{Vars: map[string]any{"People": 38, "At": "28/11 07:00"}}},
+		"broadcast.sent": {Run: bcSent, Sample: Result{Vars: map[string]any{"Count": 38, "At": "28/11 07:00"}}},
 		"broadcast.mine": {Run: bcMine, Sample: Result{Items: []map[string]any{listed}}},
 		"broadcast.pick": {ActionSpec: flow.ActionSpec{Outcomes: []string{"ok", "bad"}, Input: true}, Run: bcPickOne},
 		"broadcast.one": {Run: bcOne, Sample: Result{Vars: map[string]any{"When": "27/11 10:02", "What": "Reunion de grupo",
@@ -236,7 +236,7 @@ func bcSent(ctx context.Context, c *Call) (Result, error) {
 	if err != nil || b == nil {
 		return Result{}, err
 	}
-	return Result{Vars: map[string]any{"People": b.Count, "At": clockOrDay(b.At.In(c.Now.Location()), c.Now)}}, nil
+	return Result{Vars: map[string]any{"Count": b.Count, "At": clockOrDay(b.At.In(c.Now.Location()), c.Now)}}, nil
 }
 
 // clockOrDay is "10:02" today, "28/11 07:00" another day.

@@ -608,7 +608,7 @@ func TestCoachBroadcastMenu(t *testing.T) {
 		}
 	}
 	sent := f.hop(t, "b", phoneCoach, "3", "2", "3102", "0112", "2500", "1500", "1")
-	if !strings.Contains(sent.Text, "sale a las 10:02 a 5 destinatarios") {
+	if !strings.Contains(sent.Text, "Sale: 10:02, a 5 destinatarios.") {
 		t.Errorf("confirmation: %s", sent.Text)
 	}
 	f.hop(t, "b", phoneCoach, "3", "2", "3102", "0112", "2500", "1500", "1")           // the gateway repeats it
