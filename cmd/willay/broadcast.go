@@ -27,48 +27,36 @@ templates: visit (tomorrow; --time), meeting, training, savings (--date --time),
 // groups, communities or districts, templated or free text per language,
 // now or at a set time. Without --yes it only shows what would be sent.
 func broadcastCmd(ctx context.Context, args []string, out io.Writer) error {
-	if len(args) == 0 {
-		return errors.New(broadcastUsage)
+	return runVerb(ctx, "broadcast", broadcastUsage, args, out, map[string]verb{
+		"send": broadcastSend, "status": broadcastStatus, "list": broadcastList, "cancel": broadcastCancel})
+}
+
+func broadcastList(ctx context.Context, a *app.App, args []string, out io.Writer) error {
+	fs := flag.NewFlagSet("broadcast list", flag.ContinueOnError)
+	n := fs.Int("n", 20, "how many, newest first")
+	if err := fs.Parse(args); err != nil {
+		return err
 	}
-	a, err := connected(ctx)
+	bs, err := a.Broadcasts.Mine(ctx, "", *n)
 	if err != nil {
 		return err
 	}
-	defer a.Close()
-	switch args[0] {
-	case "send":
-		return broadcastSend(ctx, a, args[1:], out)
-	case "status":
-		if len(args) != 2 {
-			return errors.New(broadcastUsage)
-		}
-		return broadcastStatus(ctx, a, args[1], out)
-	case "list":
-		fs := flag.NewFlagSet("broadcast list", flag.ContinueOnError)
-		n := fs.Int("n", 20, "how many, newest first")
-		if err := fs.Parse(args[1:]); err != nil {
-			return err
-		}
-		bs, err := a.Broadcasts.Mine(ctx, "", *n)
-		if err != nil {
-			return err
-		}
-		for _, b := range bs {
-			fmt.Fprintf(out, "%s  %s  %-9s %5d  %-22s %s  %s\n", b.ID, b.Created.In(a.Config.TZ).Format("2006-01-02 15:04"),
-				b.Status, b.Count, oneLine(what(b), 22), b.Target(), b.By)
-		}
-		return nil
-	case "cancel":
-		if len(args) != 2 {
-			return errors.New(broadcastUsage)
-		}
-		if err := a.Broadcasts.Cancel(ctx, args[1], ""); err != nil {
-			return err
-		}
-		fmt.Fprintf(out, "broadcast %s cancelled: nothing will be sent\n", args[1])
-		return nil
+	for _, b := range bs {
+		fmt.Fprintf(out, "%s  %s  %-9s %5d  %-22s %s  %s\n", b.ID, b.Created.In(a.Config.TZ).Format("2006-01-02 15:04"),
+			b.Status, b.Count, oneLine(what(b), 22), b.Target(), b.By)
 	}
-	return fmt.Errorf("unknown broadcast command %q\n%s", args[0], broadcastUsage)
+	return nil
+}
+
+func broadcastCancel(ctx context.Context, a *app.App, args []string, out io.Writer) error {
+	if len(args) != 1 {
+		return errors.New(broadcastUsage)
+	}
+	if err := a.Broadcasts.Cancel(ctx, args[0], ""); err != nil {
+		return err
+	}
+	fmt.Fprintf(out, "broadcast %s cancelled: nothing will be sent\n", args[0])
+	return nil
 }
 
 func what(b *broadcast.Broadcast) string {
@@ -244,8 +232,11 @@ func broadcastPreview(ctx context.Context, a *app.App, b *broadcast.Broadcast, o
 	return nil
 }
 
-func broadcastStatus(ctx context.Context, a *app.App, id string, out io.Writer) error {
-	r, err := a.Broadcasts.Report(ctx, id)
+func broadcastStatus(ctx context.Context, a *app.App, args []string, out io.Writer) error {
+	if len(args) != 1 {
+		return errors.New(broadcastUsage)
+	}
+	r, err := a.Broadcasts.Report(ctx, args[0])
 	if err != nil {
 		return err
 	}

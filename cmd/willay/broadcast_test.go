@@ -2,15 +2,9 @@ package main
 
 import (
 	"context"
-	"io"
-	"log/slog"
 	"strings"
 	"testing"
 	"time"
-
-	"github.com/willay-pe/willay/internal/app"
-	"github.com/willay-pe/willay/internal/config"
-	"github.com/willay-pe/willay/internal/testredis"
 )
 
 // TestStaffBroadcast drives `willay broadcast` against demo data on Redis:
@@ -18,22 +12,8 @@ import (
 // one, a send by district, its status as the pipeline takes it, and the
 // list.
 func TestStaffBroadcast(t *testing.T) {
-	r := testredis.New(t)
-	r.Queue(t)
-	env := map[string]string{"REDIS_URL": r.URL, "WILLAY_REDIS_PREFIX": r.Prefix, "WILLAY_DEMO": "true",
-		"WILLAY_FLOWS": "../../flows", "WILLAY_LOCALES": "../../locales"}
-	cfg, err := config.FromEnv(func(k string) string { return env[k] })
-	if err != nil {
-		t.Fatal(err)
-	}
-	a, err := app.New(context.Background(), cfg, slog.New(slog.NewTextHandler(io.Discard, nil)), nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(a.Close)
-	for k, v := range env {
-		t.Setenv(k, v)
-	}
+	a, _ := demoInstallation(t)
+	cfg := a.Config
 	cli := func(args ...string) (string, error) {
 		var out, errOut strings.Builder
 		_, err := run(context.Background(), append([]string{"broadcast"}, args...), nil, &out, &errOut)

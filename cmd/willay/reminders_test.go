@@ -14,22 +14,7 @@ import (
 )
 
 func TestRemindersPreviewAndPlan(t *testing.T) {
-	r := testredis.New(t)
-	r.Queue(t)
-	env := map[string]string{"REDIS_URL": r.URL, "WILLAY_REDIS_PREFIX": r.Prefix, "WILLAY_DEMO": "true",
-		"WILLAY_FLOWS": "../../flows", "WILLAY_LOCALES": "../../locales"}
-	cfg, err := config.FromEnv(func(k string) string { return env[k] })
-	if err != nil {
-		t.Fatal(err)
-	}
-	seeded, err := app.New(context.Background(), cfg, slog.New(slog.NewTextHandler(io.Discard, nil)), nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	seeded.Close()
-	for k, v := range env {
-		t.Setenv(k, v)
-	}
+	_, r := demoInstallation(t)
 	var out, errOut strings.Builder
 	code, err := run(context.Background(), []string{"reminders", "preview", "--phone", demo.Spanish}, nil, &out, &errOut)
 	if code != 0 || err != nil {
@@ -49,4 +34,27 @@ func TestRemindersPreviewAndPlan(t *testing.T) {
 	if n, _ := r.Client.Exists(context.Background(), r.Prefix+"rem:due").Result(); n != 0 {
 		t.Error("a dry run must plan nothing")
 	}
+}
+
+// demoInstallation seeds the demo people in the test's Redis, as `make run`
+// would, and points the command line at it (REDIS_URL and the rest).
+func demoInstallation(t *testing.T) (*app.App, *testredis.Redis) {
+	t.Helper()
+	r := testredis.New(t)
+	r.Queue(t)
+	env := map[string]string{"REDIS_URL": r.URL, "WILLAY_REDIS_PREFIX": r.Prefix, "WILLAY_DEMO": "true",
+		"WILLAY_FLOWS": "../../flows", "WILLAY_LOCALES": "../../locales"}
+	cfg, err := config.FromEnv(func(k string) string { return env[k] })
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, err := app.New(context.Background(), cfg, slog.New(slog.NewTextHandler(io.Discard, nil)), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(a.Close)
+	for k, v := range env {
+		t.Setenv(k, v)
+	}
+	return a, r
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -20,21 +21,29 @@ import (
 
 // smsCmd is `willay sms send|log` against REDIS_URL.
 func smsCmd(ctx context.Context, args []string, out io.Writer) error {
+	return runVerb(ctx, "sms", "usage: willay sms send --to PHONE --text TEXT | willay sms log [--phone PHONE] [--status S] [--limit N]",
+		args, out, map[string]verb{"send": smsSend, "log": smsLog})
+}
+
+// verb is one subcommand of a command that works on an installation's data.
+type verb func(ctx context.Context, a *app.App, args []string, out io.Writer) error
+
+// runVerb runs the verb args[0] names, connected over REDIS_URL. An
+// unknown verb is refused before anything is connected.
+func runVerb(ctx context.Context, name, usage string, args []string, out io.Writer, verbs map[string]verb) error {
 	if len(args) == 0 {
-		return fmt.Errorf("usage: willay sms send --to PHONE --text TEXT | willay sms log [--phone PHONE] [--status S] [--limit N]")
+		return errors.New(usage)
+	}
+	v, ok := verbs[args[0]]
+	if !ok {
+		return fmt.Errorf("unknown %s command %q\n%s", name, args[0], usage)
 	}
 	a, err := connected(ctx)
 	if err != nil {
 		return err
 	}
 	defer a.Close()
-	switch args[0] {
-	case "send":
-		return smsSend(ctx, a, args[1:], out)
-	case "log":
-		return smsLog(ctx, a, args[1:], out)
-	}
-	return fmt.Errorf("unknown sms command %q: use send or log", args[0])
+	return v(ctx, a, args[1:], out)
 }
 
 // connected builds the service over REDIS_URL, for commands that work on a

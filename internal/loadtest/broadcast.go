@@ -46,19 +46,13 @@ type BroadcastReport struct {
 // run: as many bare pipeline sends (store the message, queue the task),
 // from as many goroutines.
 func RunBroadcast(ctx context.Context, o BroadcastOptions) (rep BroadcastReport, err error) {
-	be, err := openRedis(ctx, o.RedisURL)
+	run, err := openQueueRun(ctx, o.RedisURL, o.Out)
 	if err != nil {
 		return rep, err
 	}
-	defer be.close()
-	prefix := newPrefix()
+	defer func() { rep.Deleted, rep.Left, err = run.close(err) }()
+	be, prefix, queue := run.be, run.prefix, run.queue
 	rep.Prefix = prefix
-	queue := prefix + "sms"
-	defer func() {
-		rep.Deleted, rep.Left, err = cleanUp(o.Out, be, prefix, err)
-		n, qerr := deleteQueue(be, queue)
-		fmt.Fprintf(o.Out, "clean-up: deleted %d asynq keys of queue %s (%v)\n", n, queue, qerr)
-	}()
 	if o.Workers <= 0 {
 		o.Workers = 8
 	}

@@ -34,21 +34,12 @@ type SMSReport struct {
 // RunSMS drives the real outgoing pipeline (Redis store, asynq queue,
 // twilio-go) into a fake Twilio on loopback.
 func RunSMS(ctx context.Context, o SMSOptions) (rep SMSReport, err error) {
-	be, err := openRedis(ctx, o.RedisURL)
+	run, err := openQueueRun(ctx, o.RedisURL, o.Out)
 	if err != nil {
 		return rep, err
 	}
-	defer be.close()
-	prefix := newPrefix()
-	queue := prefix + "sms"
-	defer func() {
-		_, _, err = cleanUp(o.Out, be, prefix, err)
-		n, qerr := deleteQueue(be, queue)
-		fmt.Fprintf(o.Out, "clean-up: deleted %d asynq keys of queue %s (%v)\n", n, queue, qerr)
-	}()
-	if be.note != "" {
-		fmt.Fprintln(o.Out, "note:", be.note)
-	}
+	defer func() { _, _, err = run.close(err) }()
+	be, prefix, queue := run.be, run.prefix, run.queue
 	fake := twiliotest.Start(twiliotest.Options{})
 	defer fake.Close()
 	p, closeP, err := smsPipeline(be, prefix, queue, fake, o)
@@ -156,6 +147,35 @@ func sleep(ctx context.Context, d time.Duration) error {
 	case <-ctx.Done():
 		return ctx.Err()
 	}
+}
+
+// queueRun is a load run with its own key prefix and SMS queue.
+type queueRun struct {
+	be            *backend
+	prefix, queue string
+	out           io.Writer
+}
+
+func openQueueRun(ctx context.Context, url string, out io.Writer) (*queueRun, error) {
+	be, err := openRedis(ctx, url)
+	if err != nil {
+		return nil, err
+	}
+	if be.note != "" {
+		fmt.Fprintln(out, "note:", be.note)
+	}
+	prefix := newPrefix()
+	return &queueRun{be: be, prefix: prefix, queue: prefix + "sms", out: out}, nil
+}
+
+// close deletes the run's keys and queue, and reports runErr or what
+// failed in the clean-up.
+func (r *queueRun) close(runErr error) (deleted, left int, err error) {
+	defer r.be.close()
+	deleted, left, err = cleanUp(r.out, r.be, r.prefix, runErr)
+	n, qerr := deleteQueue(r.be, r.queue)
+	fmt.Fprintf(r.out, "clean-up: deleted %d asynq keys of queue %s (%v)\n", n, r.queue, qerr)
+	return deleted, left, err
 }
 
 // deleteQueue removes asynq's keys for the run's queue, which asynq names

@@ -6,7 +6,8 @@ package reminder
 
 import (
 	"fmt"
-	"sort"
+	"maps"
+	"slices"
 	"strings"
 	"time"
 
@@ -84,7 +85,7 @@ func (f *File) Problems(texts Texts) []string {
 	if _, err := clock(f.Quiet.To); err != nil {
 		add("quiet_hours.to: ", err.Error())
 	}
-	for _, region := range sortedKeys(f.Timezones) {
+	for _, region := range slices.Sorted(maps.Keys(f.Timezones)) {
 		if _, err := time.LoadLocation(f.Timezones[region]); err != nil || f.Timezones[region] == "" {
 			add("timezones: "+region+": ", fmt.Sprintf("%q is not a timezone (write one like America/Lima)", f.Timezones[region]))
 		}
@@ -163,11 +164,3 @@ func (r Rule) Matches(e program.Event) bool {
 	return r.Event == e.Kind && (r.Program == "" || strings.EqualFold(r.Program, e.Program))
 }
 
-func sortedKeys(m map[string]string) []string {
-	out := make([]string, 0, len(m))
-	for k := range m {
-		out = append(out, k)
-	}
-	sort.Strings(out)
-	return out
-}
