@@ -12,6 +12,7 @@ import (
 
 	"github.com/willay-pe/willay/internal/app"
 	"github.com/willay-pe/willay/internal/broadcast"
+	"github.com/willay-pe/willay/internal/gsm"
 	"github.com/willay-pe/willay/internal/sms"
 )
 
@@ -217,9 +218,13 @@ func broadcastPreview(ctx context.Context, a *app.App, b *broadcast.Broadcast, o
 		text := a.Broadcasts.TextFor(b, sample[l])
 		if text == "" {
 			missing = true
-			text = "(no text: they would get nothing; give --text-" + l + " or --fallback-es)"
+			fmt.Fprintf(out, "  %-4s %5d  (no text: they would get nothing; give --text-%s or --fallback-es)\n", l, byLang[l], l)
+			continue
 		}
-		fmt.Fprintf(out, "  %-4s %5d  %s\n", l, byLang[l], text)
+		// As the pipeline will send it, and what it costs.
+		sent := gsm.Normalize(text, gsm.Options{FoldAccents: a.Config.FoldAccents, StripStress: l == "shp"})
+		enc, segs := gsm.Segments(sent)
+		fmt.Fprintf(out, "  %-4s %5d  %s  [%d SMS, %s]\n", l, byLang[l], sent, segs, enc)
 	}
 	switch {
 	case len(phones) == 0:

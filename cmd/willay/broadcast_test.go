@@ -25,7 +25,7 @@ func TestStaffBroadcast(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, want := range []string{"3 recipients (HW-HVCA-01)", "  es       1  Willay: Reunion de su grupo el ", "a las 15:00. Le espera su yachachiq Maximiliano.",
+	for _, want := range []string{"3 recipients (HW-HVCA-01)", "  es       1  Willay: Reunion de su grupo el ", "a las 15:00. Le espera su yachachiq Maximiliano.  [1 SMS, GSM-7]",
 		"  qu       2  Willay: Huñunakuy ", "nothing sent yet: run again with --yes"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("preview lacks %q:\n%s", want, out)
@@ -48,6 +48,10 @@ func TestStaffBroadcast(t *testing.T) {
 		{"send", "--template", "payment", "--date", day, "--group", "G"},
 		{"send", "--template", "payment", "--date", day, "--group", "G", "--from", "X", "--at", "2020-01-01 10:00"},
 		{"status", "nosuchid"},
+		{"send", "--text-es", "   ", "--group", "HW-HVCA-01", "--from", "X", "--yes"},
+		{"send", "--text-es", strings.Repeat("Willay ", 300), "--fallback-es", "--group", "HW-HVCA-01", "--from", "X", "--yes"},
+		{"send", "--template", "payment", "--date", day, "--text-es", "Hola", "--group", "G", "--from", "X"},
+		{"fly"},
 	} {
 		if _, err := cli(bad...); err == nil {
 			t.Errorf("%q: accepted", bad)

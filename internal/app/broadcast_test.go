@@ -237,6 +237,17 @@ func TestBroadcastQueueingResumesAfterACrash(t *testing.T) {
 	if size := e.queueSize(t); size != n {
 		t.Errorf("%d tasks queued for %d recipients", size, n)
 	}
+	// A broadcast whose record expired before its summary leaves the open
+	// set without holding up the others.
+	if err := e.redis.Client.Del(ctx, e.redis.Prefix+"bc:"+b.ID).Err(); err != nil {
+		t.Fatal(err)
+	}
+	if err := e.app.Broadcasts.Settle(ctx); err != nil {
+		t.Errorf("settle with an expired broadcast: %v", err)
+	}
+	if open, _ := e.app.Store.Open(ctx); len(open) != 0 {
+		t.Errorf("still open: %v", open)
+	}
 	// Each language got its own text.
 	for i, lang := range []string{"es", "qu", "shp"} {
 		msgs, _ := e.app.Store.Messages(ctx, rows[i].Phone, "", 5)

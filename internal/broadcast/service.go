@@ -11,6 +11,7 @@ import (
 	"strings"
 	"sync"
 	"time"
+	"unicode/utf8"
 
 	"github.com/willay-pe/willay/internal/outbound"
 	"github.com/willay-pe/willay/internal/sms"
@@ -184,10 +185,8 @@ func (s *Service) Create(ctx context.Context, b *Broadcast) (int, error) {
 	if b.ID == "" {
 		b.ID = NewID()
 	}
-	if b.Template != "" {
-		if _, ok := TemplateByID(b.Template); !ok {
-			return 0, fmt.Errorf("unknown template %q", b.Template)
-		}
+	if err := checkWhat(b); err != nil {
+		return 0, err
 	}
 	if prev, err := s.Store.Broadcast(ctx, b.ID); err != nil || prev != nil {
 		if prev != nil {
@@ -233,6 +232,34 @@ func (s *Service) Create(ctx context.Context, b *Broadcast) (int, error) {
 	}
 	s.Log.Info("broadcast created", "id", b.ID, "by", b.By, "recipients", b.Count, "at", b.At)
 	return b.Count, nil
+}
+
+// MaxText is the longest free text, in characters: what Twilio takes in
+// one message (10 segments of GSM-7).
+const MaxText = 1600
+
+// checkWhat refuses an unknown template, and free texts that are empty or
+// longer than one message can be.
+func checkWhat(b *Broadcast) error {
+	if b.Template != "" {
+		if _, ok := TemplateByID(b.Template); !ok {
+			return fmt.Errorf("unknown template %q", b.Template)
+		}
+		return nil
+	}
+	for lang, t := range b.Texts {
+		b.Texts[lang] = strings.TrimSpace(t)
+		if n := utf8.RuneCountInString(b.Texts[lang]); n > MaxText {
+			return fmt.Errorf("the %s text has %d characters: at most %d", lang, n, MaxText)
+		}
+		if b.Texts[lang] == "" {
+			delete(b.Texts, lang)
+		}
+	}
+	if len(b.Texts) == 0 {
+		return errors.New("nothing to send: no template and no text")
+	}
+	return nil
 }
 
 // checkLanguages refuses a free broadcast that would leave recipients out
@@ -472,30 +499,42 @@ func (s *Service) Report(ctx context.Context, id string) (*Report, error) {
 }
 
 // Settle sends the summary of every queued broadcast whose messages all
-// have an outcome (or have waited MaxWait), and closes it.
+// have an outcome (or have waited MaxWait), and closes it. One broadcast's
+// failure does not hold up the others; the first is returned.
 func (s *Service) Settle(ctx context.Context) error {
 	ids, err := s.Store.Open(ctx)
 	if err != nil {
 		return err
 	}
+	var first error
 	for _, id := range ids {
-		r, err := s.Report(ctx, id)
-		if err != nil {
-			return fmt.Errorf("broadcast %s: %w", id, err)
+		if err := s.settle(ctx, id); err != nil {
+			first = firstErr(first, fmt.Errorf("broadcast %s: %w", id, err))
 		}
-		if r.Pending > 0 && s.Now().Sub(r.QueuedAt) < s.MaxWait {
-			continue
-		}
-		if r.Summary {
-			if err := s.summarize(ctx, r); err != nil {
-				return fmt.Errorf("broadcast %s summary: %w", id, err)
-			}
-		}
-		if err := s.Store.MarkDone(ctx, id); err != nil {
-			return err
-		}
-		s.Log.Info("broadcast done", "id", id, "reached", r.Reached, "unreached", len(r.Unreached)+r.Pending)
 	}
+	return first
+}
+
+func (s *Service) settle(ctx context.Context, id string) error {
+	r, err := s.Report(ctx, id)
+	if errors.Is(err, ErrNotFound) { // expired: nothing left to sum up
+		return s.Store.MarkDone(ctx, id)
+	}
+	if err != nil {
+		return err
+	}
+	if r.Pending > 0 && s.Now().Sub(r.QueuedAt) < s.MaxWait {
+		return nil
+	}
+	if r.Summary {
+		if err := s.summarize(ctx, r); err != nil {
+			return fmt.Errorf("summary: %w", err)
+		}
+	}
+	if err := s.Store.MarkDone(ctx, id); err != nil {
+		return err
+	}
+	s.Log.Info("broadcast done", "id", id, "reached", r.Reached, "unreached", len(r.Unreached)+r.Pending)
 	return nil
 }
 

@@ -206,14 +206,17 @@ func (s *Store) Open(ctx context.Context) ([]string, error) {
 	return s.rdb.ZRange(ctx, s.keys.BroadcastsOpen(), 0, -1).Result()
 }
 
+// KEYS[1] broadcast hash, KEYS[2] open set. ARGV[1] id. A broadcast whose
+// hash has expired only leaves the open set.
+var markDone = redis.NewScript(`
+if redis.call('EXISTS', KEYS[1]) == 1 then redis.call('HSET', KEYS[1], 'status', 'done') end
+redis.call('ZREM', KEYS[2], ARGV[1])
+return 1
+`)
+
 // MarkDone implements broadcast.Store.
 func (s *Store) MarkDone(ctx context.Context, id string) error {
-	_, err := s.rdb.TxPipelined(ctx, func(p redis.Pipeliner) error {
-		p.HSet(ctx, s.keys.Broadcast(id), "status", string(broadcast.Done))
-		p.ZRem(ctx, s.keys.BroadcastsOpen(), id)
-		return nil
-	})
-	return err
+	return markDone.Run(ctx, s.rdb, []string{s.keys.Broadcast(id), s.keys.BroadcastsOpen()}, id).Err()
 }
 
 // KEYS[1] broadcast hash, KEYS[2] due set, KEYS[3] the sender's day

@@ -163,4 +163,3 @@ func clock(s string) (time.Duration, error) {
 func (r Rule) Matches(e program.Event) bool {
 	return r.Event == e.Kind && (r.Program == "" || strings.EqualFold(r.Program, e.Program))
 }
-
