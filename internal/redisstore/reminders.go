@@ -2,6 +2,7 @@ package redisstore
 
 import (
 	"context"
+	"errors"
 	"strconv"
 	"time"
 
@@ -196,4 +197,18 @@ func (s *Store) groupsOf(ctx context.Context, people []*redis.MapStringStringCmd
 		}
 	}
 	return out, nil
+}
+
+// PlanMemory is the memory of what planning writes (the due set and the
+// recorded skips), counted exactly: every element, not a sample.
+func (s *Store) PlanMemory(ctx context.Context) (int64, error) {
+	var total int64
+	for _, k := range []string{s.keys.Prefix + "rem:due", s.keys.Prefix + "rem:skipped"} {
+		n, err := s.rdb.MemoryUsage(ctx, k, 0).Result()
+		if err != nil && !errors.Is(err, redis.Nil) {
+			return 0, err
+		}
+		total += n
+	}
+	return total, nil
 }
