@@ -220,3 +220,47 @@ func TestRegionTimezone(t *testing.T) {
 		t.Errorf("a reload with a timezone that does not exist: %v", err)
 	}
 }
+
+// TestOptedOutGetNoReminders: someone who sent BAJA gets no reminder, and
+// the message says why; someone who sent ALTA again gets the next one.
+func TestOptedOutGetNoReminders(t *testing.T) {
+	e := start(t)
+	ctx := context.Background()
+	if err := e.app.Store.SetOptOut(ctx, demo.Spanish, true); err != nil {
+		t.Fatal(err)
+	}
+	s := e.app.Reminders
+	if _, err := s.Plan(ctx, false); err != nil {
+		t.Fatal(err)
+	}
+	e.clock.t = time.Date(2026, 11, 27, 18, 0, 0, 0, lima)
+	if _, err := s.Dispatch(ctx); err != nil {
+		t.Fatal(err)
+	}
+	runPipeline(t, e)
+	var rosa, ynes []*sms.Message
+	waitFor(t, func() bool {
+		rosa, _ = e.app.Store.Messages(ctx, demo.Spanish, "", 5)
+		ynes, _ = e.app.Store.Messages(ctx, demo.Shipibo, "", 5)
+		return len(rosa) == 1 && rosa[0].Status().Final() && len(ynes) == 1 && ynes[0].Status() == sms.Sent
+	})
+	if last := rosa[0].History[len(rosa[0].History)-1]; rosa[0].Status() != sms.Failed || last.Error != "opted out: not sent" {
+		t.Errorf("Rosa's reminder: %s %+v", rosa[0].Status(), last)
+	}
+	outbox, _ := e.redis.Client.LRange(ctx, e.redis.Prefix+"outbox", 0, -1).Result()
+	if len(outbox) != 1 || !strings.Contains(outbox[0], demo.Shipibo) {
+		t.Errorf("what left: %v", outbox)
+	}
+	// Back in (ALTA): the morning reminder reaches her.
+	if err := e.app.Store.SetOptOut(ctx, demo.Spanish, false); err != nil {
+		t.Fatal(err)
+	}
+	e.clock.t = time.Date(2026, 11, 28, 7, 0, 0, 0, lima)
+	if _, err := s.Dispatch(ctx); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, func() bool {
+		rosa, _ = e.app.Store.Messages(ctx, demo.Spanish, sms.Sent, 5)
+		return len(rosa) == 1
+	})
+}
