@@ -102,6 +102,11 @@ func TestValidateCases(t *testing.T) {
 			`flows/participant.yaml: node main: unknown validate "dni" (known: ddmm, hhmm, option, pin)`,
 			`flows/participant.yaml: node main: action "pin.status" does not take input`,
 		}},
+		{"input: show is not a listing action, items without show", head + "    type: input\n    text: pin.prompt\n    validate: pin\n    action: pin.verify\n    show: pin.verify\n    next: {ok: main, wrong: main, locked: main}\n  other:\n    type: input\n    text: pin.prompt\n    item: visits.item\n    validate: option\n    action: pin.verify\n    next: {ok: main, wrong: main, locked: main}\n", []string{
+			`flows/participant.yaml: node main: show "pin.verify" is not an action that lists values (one a page could use)`,
+			`flows/participant.yaml: node other: input lists "item" lines but has no show action to list them`,
+			`flows/participant.yaml: node other: unreachable: no menu option or next leads here`,
+		}},
 		{"action outcome with empty target", head + "    type: action\n    action: language.set\n    next: {ok: ''}\n", []string{
 			`flows/participant.yaml: node main: next ok has no next node`,
 		}},
