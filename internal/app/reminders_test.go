@@ -264,3 +264,52 @@ func TestOptedOutGetNoReminders(t *testing.T) {
 		return len(rosa) == 1
 	})
 }
+
+// TestReminderForAVisitImportedAfterItsTime: a visit imported at 18:20 for
+// tomorrow morning still gets its 18:00 reminder (late, but useful); one
+// imported after 19:00 gets it recorded as skipped; one already sent is
+// never planned again.
+func TestReminderForAVisitImportedAfterItsTime(t *testing.T) {
+	e := start(t)
+	ctx := context.Background()
+	s := e.app.Reminders
+	visit := func(id string) importer.EventRow {
+		return importer.EventRow{Phone: demo.Spanish, Event: program.Event{ID: id, Kind: program.Visit, Date: "2026-11-28",
+			Time: "10:30", Place: "Su casa", Topic: "Cuyes"}}
+	}
+	e.clock.t = time.Date(2026, 11, 27, 18, 20, 0, 0, lima)
+	if err := e.app.Store.ApplyEvents(ctx, []importer.EventRow{visit("late1")}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Plan(ctx, false); err != nil {
+		t.Fatal(err)
+	}
+	if n, err := s.Dispatch(ctx); err != nil || n != 3 {
+		t.Errorf("at 18:20: sent %d, %v; want the 18:00 reminders of Rosa's two visits and Ynes's one", n, err)
+	}
+	e.clock.t = time.Date(2026, 11, 27, 18, 40, 0, 0, lima)
+	if _, err := s.Plan(ctx, false); err != nil {
+		t.Fatal(err)
+	}
+	if n, _ := s.Dispatch(ctx); n != 0 {
+		t.Errorf("planning again after they were sent sent %d more", n)
+	}
+	e.clock.t = time.Date(2026, 11, 27, 19, 30, 0, 0, lima)
+	if err := e.app.Store.ApplyEvents(ctx, []importer.EventRow{visit("late2")}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Plan(ctx, false); err != nil {
+		t.Fatal(err)
+	}
+	if n, _ := s.Dispatch(ctx); n != 0 {
+		t.Errorf("at 19:30 the 18:00 reminder is too late: sent %d", n)
+	}
+	skipped, _ := e.app.Store.Skipped(ctx, 10)
+	if len(skipped) != 1 || skipped[0] != demo.Spanish+"|late2|visit.evening_before|its time (27/11 18:00) had passed when it was planned" {
+		t.Errorf("skips recorded: %q", skipped)
+	}
+	msgs, _ := e.app.Store.Messages(ctx, demo.Spanish, "", 10)
+	if len(msgs) != 2 {
+		t.Errorf("Rosa got %d reminders, want 2 (one per visit imported in time)", len(msgs))
+	}
+}

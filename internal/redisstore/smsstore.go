@@ -259,3 +259,23 @@ func (s *Store) ClaimMessage(ctx context.Context, id string, now time.Time) (sms
 	text, _ := res[2].(string)
 	return sms.Claim{Outcome: sms.ClaimSend, To: to, Text: text}, nil
 }
+
+// MessagesExist tells, for each ID, whether a message was ever made with it.
+func (s *Store) MessagesExist(ctx context.Context, ids []string) ([]bool, error) {
+	out := make([]bool, len(ids))
+	if len(ids) == 0 {
+		return out, nil
+	}
+	pipe := s.rdb.Pipeline()
+	cmds := make([]*redis.IntCmd, len(ids))
+	for i, id := range ids {
+		cmds[i] = pipe.Exists(ctx, s.keys.SMS(id))
+	}
+	if _, err := pipe.Exec(ctx); err != nil {
+		return nil, err
+	}
+	for i, c := range cmds {
+		out[i] = c.Val() == 1
+	}
+	return out, nil
+}

@@ -64,31 +64,34 @@ func (s *Scheduler) Plan(ctx context.Context, dryRun bool) (Stats, error) {
 	}
 	now := s.Now().In(s.Location)
 	err := s.Store.Participants(ctx, 1000, func(people []*program.Person) error {
-		var due []redisstore.Due
+		var due, passed []redisstore.Due
 		for _, p := range people {
 			st.Participants++
-			due = append(due, s.planPerson(ctx, rules, p, now, &st, dryRun)...)
+			d, late := s.planPerson(ctx, rules, p, now, &st, dryRun)
+			due, passed = append(due, d...), append(passed, late...)
 		}
-		if dryRun {
-			return nil
+		late, err := s.unsent(ctx, passed, now, &st, dryRun)
+		if err != nil || dryRun {
+			return err
 		}
-		return s.Store.Schedule(ctx, due)
+		return s.Store.Schedule(ctx, append(due, late...))
 	})
 	return st, err
 }
 
-func (s *Scheduler) planPerson(ctx context.Context, rules *reminder.File, p *program.Person, now time.Time, st *Stats, dryRun bool) []redisstore.Due {
-	var due []redisstore.Due
+// planPerson lists a participant's reminders due within the window, and
+// those whose time has passed before an event still to come.
+func (s *Scheduler) planPerson(ctx context.Context, rules *reminder.File, p *program.Person, now time.Time, st *Stats, dryRun bool) (due, passed []redisstore.Due) {
 	loc := rules.Location(p.Region, s.Location)
 	for _, e := range p.Events {
-		// Planned as if from the beginning of time: a reminder whose time
-		// has passed is left as it is. If it is still in the due set (a
-		// dispatch is running, or the process restarted after its time),
-		// dispatch sends it, or drops it as too late; planning must not
-		// take it away.
+		// Planned as if from the beginning of time, so that a reminder
+		// whose time has passed keeps its time: see unsent.
 		for _, pl := range rules.Plan(e, loc, time.Time{}) {
 			d := redisstore.Due{Phone: p.Phone, Event: e.ID, Rule: pl.Rule.ID, At: pl.At}
 			if pl.Skipped == "" && pl.At.Before(now) {
+				if soon(e, loc, now, s.Window) {
+					passed = append(passed, d)
+				}
 				continue
 			}
 			if pl.Skipped != "" {
@@ -111,8 +114,47 @@ func (s *Scheduler) planPerson(ctx context.Context, rules *reminder.File, p *pro
 			due = append(due, d)
 		}
 	}
-	return due
+	return due, passed
 }
+
+// unsent decides about reminders whose time has passed, before events
+// still to come. One already sent is left alone. One not sent is planned
+// (at its own time) when still useful, so that a restart after 18:00, or
+// a visit imported at 18:20, still sends the 18:00 reminder; dispatch
+// sends it. Planning never takes a reminder out of the due set: dispatch
+// may be sending it. One too late is recorded as skipped.
+func (s *Scheduler) unsent(ctx context.Context, passed []redisstore.Due, now time.Time, st *Stats, dryRun bool) ([]redisstore.Due, error) {
+	ids := make([]string, len(passed))
+	for i, d := range passed {
+		ids[i] = messageID(d)
+	}
+	exist, err := s.Store.MessagesExist(ctx, ids)
+	if err != nil {
+		return nil, err
+	}
+	var late []redisstore.Due
+	for i, d := range passed {
+		switch {
+		case exist[i]:
+		case now.Sub(d.At) <= s.Late:
+			st.Planned++
+			st.ByRule[d.Rule]++
+			late = append(late, d)
+		default:
+			st.Skipped++
+			if !dryRun {
+				if err := s.Store.Skip(ctx, d, fmt.Sprintf("its time (%s) had passed when it was planned", d.At.In(now.Location()).Format("02/01 15:04")), now); err != nil {
+					s.Log.Error("record skipped reminder", "err", err)
+				}
+			}
+		}
+	}
+	return late, nil
+}
+
+// messageID is a reminder's SMS idempotency key: however many instances,
+// retries or restarts, one message.
+func messageID(d redisstore.Due) string { return "rem:" + d.Phone + ":" + d.Event + ":" + d.Rule }
 
 // soon tells whether an event is still to come within the window: only
 // then is a skipped reminder of it worth recording.
@@ -165,7 +207,7 @@ func (s *Scheduler) dispatch(ctx context.Context, d redisstore.Due, now time.Tim
 		return false, s.Store.Skip(ctx, d, reason, now)
 	}
 	text := s.Engine.ReminderText(p, rule.Text, e)
-	err = s.Engine.SMS.Send(ctx, engine.Message{ID: "rem:" + d.Phone + ":" + d.Event + ":" + d.Rule,
+	err = s.Engine.SMS.Send(ctx, engine.Message{ID: messageID(d),
 		To: p.Phone, Lang: p.Lang, Text: text, Kind: "reminder"})
 	return err == nil, err
 }
