@@ -247,11 +247,16 @@ func clockOrDay(t, now time.Time) string {
 	return t.Format("02/01 15:04")
 }
 
-func bcMine(ctx context.Context, c *Call) (Result, error) {
+// mine is the coach's latest broadcasts, as "my broadcasts" numbers them.
+func mine(ctx context.Context, c *Call) ([]*broadcast.Broadcast, error) {
 	if c.Broadcasts == nil {
-		return Result{}, errNoBroadcasts
+		return nil, errNoBroadcasts
 	}
-	bs, err := c.Broadcasts.Mine(ctx, c.Person.Phone, mineShown)
+	return c.Broadcasts.Mine(ctx, c.Person.Phone, mineShown)
+}
+
+func bcMine(ctx context.Context, c *Call) (Result, error) {
+	bs, err := mine(ctx, c)
 	if err != nil {
 		return Result{}, err
 	}
@@ -264,10 +269,7 @@ func bcMine(ctx context.Context, c *Call) (Result, error) {
 }
 
 func bcPickOne(ctx context.Context, c *Call) (Result, error) {
-	if c.Broadcasts == nil {
-		return Result{}, errNoBroadcasts
-	}
-	bs, err := c.Broadcasts.Mine(ctx, c.Person.Phone, mineShown)
+	bs, err := mine(ctx, c)
 	if err != nil {
 		return Result{}, err
 	}
