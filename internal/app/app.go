@@ -93,7 +93,7 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, now Now) (*Ap
 		}
 	}
 	reg := prometheus.NewRegistry()
-	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}), newBacklog(a.Store))
 	a.Handler = server.New(server.Deps{
 		Engine: a.Engine, Gateways: []ussd.Gateway{africastalking.Gateway{}}, Storage: a.Store,
 		Log: log, Registry: reg, HopTimeout: cfg.HopTimeout,

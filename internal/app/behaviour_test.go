@@ -333,6 +333,9 @@ func TestBadRequests(t *testing.T) {
 
 func TestMetricsAndMaskedLogs(t *testing.T) {
 	e := start(t)
+	if _, err := e.app.Reminders.Plan(context.Background(), false); err != nil {
+		t.Fatal(err)
+	}
 	e.dial("m", demo.Spanish, "3")
 	e.post(url.Values{"sessionId": {"x"}, "serviceCode": {"*500#"}, "phoneNumber": {"nope"}})
 	resp, err := http.Get(e.srv.URL + "/metrics")
@@ -346,6 +349,8 @@ func TestMetricsAndMaskedLogs(t *testing.T) {
 		`willay_ussd_hop_seconds_count{gateway="africastalking"} 2`,
 		`willay_ussd_bad_requests_total{field="phoneNumber",gateway="africastalking"} 1`,
 		`willay_redis_errors_total 0`,
+		`willay_backlog{what="reminders_due"} 6`,
+		`willay_backlog{what="broadcasts_due"} 0`,
 	} {
 		if !strings.Contains(string(b), want) {
 			t.Errorf("/metrics lacks %s", want)

@@ -212,3 +212,23 @@ func (s *Store) PlanMemory(ctx context.Context) (int64, error) {
 	}
 	return total, nil
 }
+
+// Backlog counts what waits in Redis: reminders due, skips recorded,
+// broadcasts waiting to be queued, and broadcasts waiting for their summary.
+func (s *Store) Backlog(ctx context.Context) (map[string]int64, error) {
+	keys := map[string]string{"reminders_due": s.keys.Prefix + "rem:due", "reminders_skipped": s.keys.Prefix + "rem:skipped",
+		"broadcasts_due": s.keys.BroadcastsDue(), "broadcasts_open": s.keys.BroadcastsOpen()}
+	pipe := s.rdb.Pipeline()
+	cmds := map[string]*redis.IntCmd{}
+	for what, k := range keys {
+		cmds[what] = pipe.ZCard(ctx, k)
+	}
+	if _, err := pipe.Exec(ctx); err != nil {
+		return nil, err
+	}
+	out := map[string]int64{}
+	for what, c := range cmds {
+		out[what] = c.Val()
+	}
+	return out, nil
+}
