@@ -170,7 +170,7 @@ func (s *Service) render(b *Broadcast, lang, coach string) string {
 		return ""
 	}
 	t, _ := TemplateByID(b.Template)
-	vars := map[string]any{"Coach": firstName(coach), "Group": strings.Join(b.Groups, ", "), "Time": b.Time}
+	vars := map[string]any{"Coach": firstName(coach), "Time": b.Time}
 	if d, err := time.Parse("2006-01-02", b.Date); err == nil {
 		vars["Date"] = d.Format("02/01")
 	}
