@@ -49,6 +49,11 @@ func TestCoachBroadcastThroughUSSD(t *testing.T) {
 				t.Fatalf("confirmation: %q", last)
 			}
 			bs := e.app.Broadcasts
+			made, _ := bs.Mine(ctx, demo.CoachOne, 5)
+			if len(made) != 1 || made[0].Status != broadcast.Scheduled || made[0].Template != "visit" || made[0].Date != "2026-11-28" ||
+				made[0].Time != "09:00" || made[0].Count != 3 || made[0].Groups[0] != "HW-HVCA-01" {
+				t.Fatalf("the confirmation made %+v", made)
+			}
 			if n, err := bs.Dispatch(ctx); err != nil || n != 0 {
 				t.Fatalf("within the grace period nothing leaves: %d %v", n, err)
 			}

@@ -72,14 +72,13 @@ type Broadcast struct {
 	Districts   []string  `json:"districts,omitempty"`
 	At          time.Time `json:"at"` // when sending starts
 	Created     time.Time `json:"created"`
-	Count       int       `json:"count"`             // recipients
-	Summary     bool      `json:"summary,omitempty"` // SMS a summary to By when done
+	Count       int       `json:"count"` // recipients
 	// Read from storage, not part of the JSON.
 	Status   Status    `json:"-"`
 	QueuedAt time.Time `json:"-"`
 }
 
-// Coach tells whether a coach sent it.
+// Coach tells whether a coach sent it: a coach gets a summary SMS.
 func (b *Broadcast) Coach() bool { return b.By != "" && b.By[0] == '+' }
 
 // Target says who it goes to, for lists and logs.

@@ -207,7 +207,7 @@ func (s *Service) Create(ctx context.Context, b *Broadcast) (int, error) {
 			return 0, err
 		}
 	}
-	b.Created, b.Count, b.Summary = now, len(phones), b.Coach()
+	b.Created, b.Count = now, len(phones)
 	if b.At.IsZero() {
 		b.At = now
 		if b.Coach() {
@@ -526,7 +526,7 @@ func (s *Service) settle(ctx context.Context, id string) error {
 	if r.Pending > 0 && s.Now().Sub(r.QueuedAt) < s.MaxWait {
 		return nil
 	}
-	if r.Summary {
+	if r.Coach() {
 		if err := s.summarize(ctx, r); err != nil {
 			return fmt.Errorf("summary: %w", err)
 		}
@@ -545,7 +545,7 @@ const maxNames = 5
 // summarize texts the coach: reached N of M, and who was not.
 func (s *Service) summarize(ctx context.Context, r *Report) error {
 	failed := r.Count - r.Reached
-	vars := map[string]any{"Sent": r.Reached, "Total": r.Count, "Failed": failed, "What": s.What(r.Broadcast, r.ByLang)}
+	vars := map[string]any{"Sent": r.Reached, "Total": r.Count, "Failed": failed, "What": s.what(r.Broadcast, r.ByLang)}
 	id := "sms.broadcast.summary"
 	if failed > 0 {
 		id = "sms.broadcast.summary.failed"
@@ -568,9 +568,9 @@ func (s *Service) summarize(ctx context.Context, r *Report) error {
 	return err
 }
 
-// What names a broadcast for its sender: the template's menu label, or the
+// what names a broadcast for its sender: the template's menu label, or the
 // start of the free text.
-func (s *Service) What(b *Broadcast, lang string) string {
+func (s *Service) what(b *Broadcast, lang string) string {
 	if b.Template != "" {
 		return s.Texts.SMSText(lang, "broadcast.tpl."+b.Template, nil)
 	}
