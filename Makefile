@@ -8,9 +8,13 @@ PKGS := ./...
 run:
 	$(GO) run ./cmd/willay serve
 
-## test: every test (against REDIS_URL when set, else an in-process Redis)
+## test: every test (against REDIS_URL when set, else an in-process Redis),
+## with the tests' clock inside quiet hours (03:20), then outside (11:00).
+## The second pass is -short: what it skips runs the real binary on real
+## time, which no test clock reaches, and has just run in the first.
 test:
-	$(GO) test -count=1 $(PKGS)
+	WILLAY_TEST_CLOCK=03:20 $(GO) test -count=1 $(PKGS)
+	WILLAY_TEST_CLOCK=11:00 $(GO) test -count=1 -short $(PKGS)
 
 ## check: formatting, vet, and the shipped flows
 check:

@@ -99,7 +99,7 @@ func broadcastSend(ctx context.Context, a *app.App, args []string, out io.Writer
 	if *from == "" {
 		return errors.New("say who sends it: --from NAME (e.g. --from \"Oficina Yauli\")")
 	}
-	now := time.Now().In(a.Config.TZ)
+	now := a.Now().In(a.Config.TZ)
 	b := &broadcast.Broadcast{By: "staff:" + *from, ByName: *from, ByLang: "es", Template: *tpl, Fallback: *fallback,
 		Groups: list(*groups), Communities: list(*comms), Districts: list(*dists), Texts: map[string]string{}}
 	for l, t := range texts {

@@ -12,14 +12,15 @@ import (
 // one, a send by district, its status as the pipeline takes it, and the
 // list.
 func TestStaffBroadcast(t *testing.T) {
-	a, _ := demoInstallation(t)
+	a, _, clock := demoInstallation(t)
+	ctx := withClock(context.Background(), clock.Now)
 	cfg := a.Config
 	cli := func(args ...string) (string, error) {
 		var out, errOut strings.Builder
-		_, err := run(context.Background(), append([]string{"broadcast"}, args...), nil, &out, &errOut)
+		_, err := run(ctx, append([]string{"broadcast"}, args...), nil, &out, &errOut)
 		return out.String(), err
 	}
-	day := time.Now().In(cfg.TZ).AddDate(0, 0, 2).Format("0201")
+	day := a.Now().In(cfg.TZ).AddDate(0, 0, 2).Format("0201")
 
 	out, err := cli("send", "--template", "meeting", "--date", day, "--time", "1500", "--group", "HW-HVCA-01", "--from", "Oficina Yauli")
 	if err != nil {
@@ -65,6 +66,13 @@ func TestStaffBroadcast(t *testing.T) {
 	id := strings.TrimSuffix(strings.Fields(out)[1], ":")
 	if out, _ := cli("status", id); !strings.Contains(out, "status: scheduled") {
 		t.Errorf("status before dispatch:\n%s", out)
+	}
+	// Sent in quiet hours (WILLAY_TEST_CLOCK=03:20), it waits for their end.
+	if leaves := a.Library.Current().Reminders.NextAllowed(a.Now()); leaves.After(a.Now().Add(time.Second)) {
+		if n, err := a.Broadcasts.Dispatch(context.Background()); err != nil || n != 0 {
+			t.Fatalf("dispatch in quiet hours: %d %v, want nothing before %s", n, err, leaves.Format("15:04"))
+		}
+		clock.Advance(leaves.Sub(a.Now()) + time.Second)
 	}
 	if n, err := a.Broadcasts.Dispatch(context.Background()); err != nil || n != 1 {
 		t.Fatalf("dispatch: %d %v", n, err)

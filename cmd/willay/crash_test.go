@@ -29,6 +29,9 @@ const crashMessages, crashConcurrency = 10_000, 8
 // counts what Twilio received: every message, and at most the worker's
 // concurrency twice (the sends in flight at the kill).
 func TestWorkerKilledLosesNothing(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds and kills the willay binary")
+	}
 	t.Parallel() // mostly waiting for asynq to take back the sends in flight: run beside the other crash test
 	r := testredis.New(t)
 	fake := twiliotest.New(t, twiliotest.Options{})

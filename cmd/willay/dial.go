@@ -42,7 +42,7 @@ func dialCmd(ctx context.Context, args []string, in io.Reader, out io.Writer) er
 		if err != nil {
 			return err
 		}
-		a, err := app.New(ctx, cfg, logger("error", os.Stderr), nil)
+		a, err := app.New(ctx, cfg, logger("error", os.Stderr), clockOf(ctx))
 		if err != nil {
 			return err
 		}

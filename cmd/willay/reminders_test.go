@@ -10,13 +10,15 @@ import (
 	"github.com/willay-pe/willay/internal/app"
 	"github.com/willay-pe/willay/internal/config"
 	"github.com/willay-pe/willay/internal/demo"
+	"github.com/willay-pe/willay/internal/testclock"
 	"github.com/willay-pe/willay/internal/testredis"
 )
 
 func TestRemindersPreviewAndPlan(t *testing.T) {
-	_, r := demoInstallation(t)
+	_, r, clock := demoInstallation(t)
+	ctx := withClock(context.Background(), clock.Now)
 	var out, errOut strings.Builder
-	code, err := run(context.Background(), []string{"reminders", "preview", "--phone", demo.Spanish}, nil, &out, &errOut)
+	code, err := run(ctx, []string{"reminders", "preview", "--phone", demo.Spanish}, nil, &out, &errOut)
 	if code != 0 || err != nil {
 		t.Fatalf("preview: %d %v", code, err)
 	}
@@ -27,7 +29,7 @@ func TestRemindersPreviewAndPlan(t *testing.T) {
 		}
 	}
 	out.Reset()
-	code, err = run(context.Background(), []string{"reminders", "plan", "--dry-run", "--days", "30"}, nil, &out, &errOut)
+	code, err = run(ctx, []string{"reminders", "plan", "--dry-run", "--days", "30"}, nil, &out, &errOut)
 	if code != 0 || err != nil || !strings.Contains(out.String(), "4 participants:") || !strings.Contains(out.String(), "juntos.morning_of") {
 		t.Errorf("plan: %d %v\n%s", code, err, out.String())
 	}
@@ -38,8 +40,9 @@ func TestRemindersPreviewAndPlan(t *testing.T) {
 
 // demoInstallation seeds the demo people in the test's Redis, as `make run`
 // would, and points the command line at it (REDIS_URL and the rest).
-func demoInstallation(t *testing.T) (*app.App, *testredis.Redis) {
+func demoInstallation(t *testing.T) (*app.App, *testredis.Redis, *testclock.Clock) {
 	t.Helper()
+	clock := testclock.New(t)
 	r := testredis.New(t)
 	r.Queue(t)
 	env := map[string]string{"REDIS_URL": r.URL, "WILLAY_REDIS_PREFIX": r.Prefix, "WILLAY_DEMO": "true",
@@ -48,7 +51,7 @@ func demoInstallation(t *testing.T) (*app.App, *testredis.Redis) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	a, err := app.New(context.Background(), cfg, slog.New(slog.NewTextHandler(io.Discard, nil)), nil)
+	a, err := app.New(context.Background(), cfg, slog.New(slog.NewTextHandler(io.Discard, nil)), clock.Now)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -56,5 +59,5 @@ func demoInstallation(t *testing.T) (*app.App, *testredis.Redis) {
 	for k, v := range env {
 		t.Setenv(k, v)
 	}
-	return a, r
+	return a, r, clock
 }

@@ -30,7 +30,7 @@ func serve(ctx context.Context, args []string, out io.Writer) error {
 		return err
 	}
 	log := logger(cfg.LogLevel, os.Stderr)
-	a, err := app.New(ctx, cfg, log, nil)
+	a, err := app.New(ctx, cfg, log, clockOf(ctx))
 	if err != nil {
 		return err
 	}

@@ -57,7 +57,7 @@ func connected(ctx context.Context) (*app.App, error) {
 		return nil, fmt.Errorf("REDIS_URL is not set: say which Redis the service uses, e.g. REDIS_URL=redis://localhost:6379/0")
 	}
 	cfg.Demo = false
-	return app.New(ctx, cfg, logger("error", os.Stderr), nil)
+	return app.New(ctx, cfg, logger("error", os.Stderr), clockOf(ctx))
 }
 
 func smsSend(ctx context.Context, a *app.App, args []string, out io.Writer) error {

@@ -18,7 +18,7 @@ func workerCmd(ctx context.Context, out io.Writer) error {
 		return err
 	}
 	cfg.Demo = false
-	a, err := app.New(ctx, cfg, logger(cfg.LogLevel, os.Stderr), nil)
+	a, err := app.New(ctx, cfg, logger(cfg.LogLevel, os.Stderr), clockOf(ctx))
 	if err != nil {
 		return err
 	}

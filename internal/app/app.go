@@ -45,7 +45,9 @@ type App struct {
 	Reminders *scheduler.Scheduler
 	// Broadcasts makes, sends and cancels broadcasts.
 	Broadcasts *broadcast.Service
-	mini       *miniredis.Miniredis
+	// Now is the service's clock: the real one, or a test's.
+	Now  Now
+	mini *miniredis.Miniredis
 }
 
 // Now is the clock, replaceable in tests.
@@ -56,7 +58,7 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, now Now) (*Ap
 	if now == nil {
 		now = time.Now
 	}
-	a := &App{Config: cfg, Log: log}
+	a := &App{Config: cfg, Log: log, Now: now}
 	if err := a.connect(ctx); err != nil {
 		return nil, err
 	}

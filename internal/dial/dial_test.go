@@ -12,6 +12,7 @@ import (
 	"github.com/willay-pe/willay/internal/config"
 	"github.com/willay-pe/willay/internal/demo"
 	"github.com/willay-pe/willay/internal/dial"
+	"github.com/willay-pe/willay/internal/testclock"
 	"github.com/willay-pe/willay/internal/testredis"
 )
 
@@ -24,7 +25,7 @@ func server(t *testing.T) string {
 	if err != nil {
 		t.Fatal(err)
 	}
-	a, err := app.New(context.Background(), cfg, slog.New(slog.NewTextHandler(io.Discard, nil)), nil)
+	a, err := app.New(context.Background(), cfg, slog.New(slog.NewTextHandler(io.Discard, nil)), testclock.New(t).Now)
 	if err != nil {
 		t.Fatal(err)
 	}
