@@ -73,7 +73,7 @@ func TestTextOwnLanguage(t *testing.T) {
 		{"qu", "Allillanchu Rosa. Willay:"},
 		{"quz", "Allillanchu Rosa. Willay:"},
 		{"quy", "Allillanchu Rosa. Willay:"},
-		{"shp", "Jakon nete Rosa. Willay:"},
+		{"shp", "Jawekeskarin Rosa. Willay:"},
 		{" QU ", "Allillanchu Rosa. Willay:"},
 	}
 	got := map[string]string{}
