@@ -58,7 +58,7 @@ func check(t *testing.T, files map[string][]byte) (errs, warns []string) {
 func draftWarnings(t *testing.T) []string {
 	c := shippedCatalog(t)
 	var out []string
-	for _, lang := range []string{"qu", "shp"} {
+	for _, lang := range []string{"qu", "quy", "shp"} {
 		n := 0
 		for _, id := range c.IDs() {
 			if st := c.Status(lang, id); st == catalog.Draft || st == catalog.Stale {
@@ -106,8 +106,10 @@ func TestCheckQuechuaText(t *testing.T) {
 			`locales/qu.yaml: message savings.balance [qu]: variables {Balance} differ from Spanish {AsOf, Balance}`,
 		}},
 		{"longer than a screen", title, long, []string{
-			// Too long only once the name is in: reported on the screen.
+			// Too long only once the name is in: reported on the screen, in
+			// Quechua and in the Chanka variety that qu.yaml serves too.
 			fmt.Sprintf(`flows/participant.yaml: node main [qu]: a text is %d characters in GSM-7, over one screen (182): %q`, len(shown), shown),
+			fmt.Sprintf(`flows/participant.yaml: node main [quy]: a text is %d characters in GSM-7, over one screen (182): %q`, len(shown), shown),
 		}},
 		{"longer than a screen on its own", title, `"{{.Name}} ` + filler + filler + `"`, []string{
 			`locales/qu.yaml: message main.title [qu]: 335 characters in GSM-7 without its variables, longer than a whole screen (182): shorten it`,
