@@ -1,6 +1,7 @@
 package catalog_test
 
 import (
+	"regexp"
 	"strings"
 	"testing"
 
@@ -91,6 +92,27 @@ func TestShippedSpelling(t *testing.T) {
 				if fs := c.OutsideAlphabet(lang, m.Other); len(fs) > 0 {
 					t.Errorf("%s [%s] %q: outside %s: %v", id, lang, m.Other, catalog.Alphabet(lang), fs)
 				}
+			}
+		}
+	}
+}
+
+// sourceKey is a key of locales/glossary.md, or a note that says why a
+// text needs none.
+var sourceKey = regexp.MustCompile(`\b(SIL|FC|EDU|LEY|COV|WEB|BIB|MQC|MIN|DM|CON|DW|DVq|DVs|LEX|HB)\b|No source|loan|name|Variables only`)
+
+// TestShippedDraftsNameSources: every unreviewed Quechua and Shipibo text
+// says where its words come from (locales/glossary.md), so that a reviewer
+// sees why each was chosen.
+func TestShippedDraftsNameSources(t *testing.T) {
+	c := shipped(t)
+	for _, lang := range c.Languages() {
+		for _, id := range c.IDs() {
+			if c.Status(lang, id) != catalog.Draft {
+				continue
+			}
+			if d := c.Message(lang, id).Description; !sourceKey.MatchString(d) {
+				t.Errorf("%s [%s]: description %q names no source: give the glossary keys of its words (locales/glossary.md), or say No source", id, lang, d)
 			}
 		}
 	}
