@@ -81,7 +81,7 @@ func TestFlowsCheckBroken(t *testing.T) {
 	if !reflect.DeepEqual(errs, want) {
 		t.Errorf("errors printed:\n%s\nwant:\n%s", strings.Join(errs, "\n"), strings.Join(want, "\n"))
 	}
-	summary := filepath.Join(root, "flows") + ", " + filepath.Join(root, "locales") + ": 6 errors, 2 warnings"
+	summary := filepath.Join(root, "flows") + ", " + filepath.Join(root, "locales") + ": 6 errors, 3 warnings"
 	if !strings.HasPrefix(lines[len(lines)-1], summary) {
 		t.Errorf("last line %q, want it to start %q", lines[len(lines)-1], summary)
 	}

@@ -55,6 +55,11 @@ func TestLocalesExportMissing(t *testing.T) {
 	if len(want) == 0 || strings.Join(got, " ") != strings.Join(want, " ") {
 		t.Errorf("exported IDs:\n%v\nwant every shp draft:\n%v", got, want)
 	}
+	// The translator sees each draft's sources beside it.
+	note := "# draft note: " + c.Message("shp", "broadcast.status.scheduled").Description + "\n"
+	if !strings.Contains(note, "kaditi") || !strings.Contains(out, "# draft: manai\n"+note) {
+		t.Errorf("the export lacks the draft and its note:\n%s", note)
+	}
 }
 
 func TestLocalesExportToFile(t *testing.T) {

@@ -26,12 +26,12 @@ import (
 func TestCoachBroadcastThroughUSSD(t *testing.T) {
 	want := map[string]string{
 		demo.Spanish: "Willay: Mañana 28/11 a las 09:00 su yachachiq Maximiliano visitara su casa. Por favor esté presente.",
-		demo.Cusco:   "Willay: Paqarin 28/11, 09:00 horapi, yachachiq Maximiliano wasiykita watukamunqa. Wasiykipi kay.",
+		demo.Cusco:   "Willay: Paqarin 28/11, 09:00 urapi, yachachiq Maximiliano wasiykita watukamunqa. Wasiykipi kay.",
 	}
 	summary := map[string]string{
 		"es":  `Willay: su envio "Visita mañana" llego a 2 de 3. No llego a 1: Juana Mamani. Aviseles en persona.`,
 		"qu":  `Willay: "Paqarin watukuy" apachisqaykiqa 3-manta 2-man chayarqan. Mana chayarqanchu 1: Juana Mamani. Paykunaman willay.`,
-		"shp": `Willay: min yoikana "Yantan merati" 3 jonibo meran 2 nokoke. Nokoyamake 1: Juana Mamani. Jawen xobon yoiwe.`,
+		"shp": `Willay: min bomakana "Bakish merati" 3 jonibo meran 2 nokoke. Nokoyamake 1: Juana Mamani. Jawen xobon yoiwe.`,
 	}
 	for _, lang := range []string{"es", "qu", "shp"} {
 		t.Run(lang, func(t *testing.T) {

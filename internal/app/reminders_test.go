@@ -45,7 +45,7 @@ func TestRemindersPlannedAndSentOnce(t *testing.T) {
 	}
 	for _, c := range []struct{ phone, want string }{
 		{demo.Spanish, "Willay: mañana 28/11 a las 09:00 su yachachiq la visita: Biohuerto familiar. Su casa."},
-		{demo.Shipibo, "Willay: yantan 28/11 08:00 oran min yachachiq mia merai: Piscigranja. Mia xobon."},
+		{demo.Shipibo, "Willay: bakish 28/11 08:00 oran min yachachiq mia merai: Piscigranja. Mia xobon."},
 	} {
 		msgs, _ := e.app.Store.Messages(ctx, c.phone, sms.Queued, 10)
 		if len(msgs) != 1 || msgs[0].Kind != "reminder" || msgs[0].Text != c.want {

@@ -38,6 +38,7 @@ var otherOnly = language.Indonesian
 // Catalog holds every language's messages. It is immutable once loaded.
 type Catalog struct {
 	langs map[string]*lang
+	loans map[string][]string // LoanwordsFile: language code or "all" → lower-case words
 }
 
 type lang struct {
@@ -52,7 +53,8 @@ type lang struct {
 var ErrNotFound = errors.New("message not found")
 
 // Load reads every *.yaml file in dir of fsys; the file's base name is its
-// language code (es.yaml, qu.yaml, quz.yaml, shp.yaml).
+// language code (es.yaml, qu.yaml, quz.yaml, shp.yaml), except
+// LoanwordsFile, the words exempt from the alphabet check.
 func Load(fsys fs.FS, dir string) (*Catalog, error) {
 	names, err := fs.Glob(fsys, path.Join(dir, "*.yaml"))
 	if err != nil {
@@ -64,6 +66,12 @@ func Load(fsys fs.FS, dir string) (*Catalog, error) {
 		buf, err := fs.ReadFile(fsys, name)
 		if err != nil {
 			errs = append(errs, err)
+			continue
+		}
+		if isLoanwordsFile(name) {
+			if c.loans, err = parseLoanwords(name, buf); err != nil {
+				errs = append(errs, err)
+			}
 			continue
 		}
 		l, err := parse(name, buf)

@@ -45,7 +45,7 @@ func mapFS(files map[string]string) fstest.MapFS {
 
 func TestShippedLanguages(t *testing.T) {
 	c := shipped(t)
-	if got, want := c.Languages(), []string{"es", "qu", "shp"}; !reflect.DeepEqual(got, want) {
+	if got, want := c.Languages(), []string{"es", "qu", "quy", "shp"}; !reflect.DeepEqual(got, want) {
 		t.Fatalf("Languages() = %v, want %v", got, want)
 	}
 	if len(c.IDs()) == 0 {
@@ -72,8 +72,7 @@ func TestTextOwnLanguage(t *testing.T) {
 		{"es", "Hola Rosa. Willay:"},
 		{"qu", "Allillanchu Rosa. Willay:"},
 		{"quz", "Allillanchu Rosa. Willay:"},
-		{"quy", "Allillanchu Rosa. Willay:"},
-		{"shp", "Jakon nete Rosa. Willay:"},
+		{"shp", "Jawekeskarin Rosa. Willay:"},
 		{" QU ", "Allillanchu Rosa. Willay:"},
 	}
 	got := map[string]string{}
@@ -86,6 +85,42 @@ func TestTextOwnLanguage(t *testing.T) {
 	}
 	if got["shp"] == got["es"] || got["shp"] == got["qu"] || got["qu"] == got["es"] {
 		t.Errorf("es, qu and shp must differ: %q", got)
+	}
+}
+
+// TestShippedChanka: Ayacucho-Chanka (quy) speakers get the texts whose
+// words differ in their variety from quy.yaml, and every other text from
+// qu.yaml, never Spanish; quz stays on the Cusco-Collao texts.
+func TestShippedChanka(t *testing.T) {
+	c := shipped(t)
+	tests := []struct {
+		code, id, want string
+	}{
+		{"quy", "busy", "Willay kanan manam atinchu. Huk ratumanta qayamuy."},
+		{"quy", "main.payments", "Qullqi chaskina punchaw"},
+		{"quy", "broadcast.status.sending", "lluqsichkan"},
+		{"quy", "main.savings", "Qullqi waqaychasqay"}, // the same in both: from qu.yaml
+		{"quz", "busy", "Willay kunan manam atinchu. Huk ratumanta waqyamuy."},
+		{"qu", "main.payments", "Qullqi chaskina p'unchaw"},
+	}
+	for _, tt := range tests {
+		text, _, err := c.Text(tt.code, tt.id, nil)
+		if err != nil || text != tt.want {
+			t.Errorf("Text(%s, %s) = %q, %v; want %q", tt.code, tt.id, text, err, tt.want)
+		}
+	}
+	// quy.yaml holds only what differs, each a draft that says why.
+	for _, id := range c.IDs() {
+		m := c.Message("quy", id)
+		if m == nil {
+			continue
+		}
+		if m.Other == c.Message("qu", id).Other {
+			t.Errorf("quy.yaml repeats qu.yaml's %s: keep only what differs", id)
+		}
+		if c.Status("quy", id) != catalog.Draft || !strings.Contains(m.Description, "Ayacucho-Chanka") {
+			t.Errorf("quy.yaml %s: status %s, description %q: want an unreviewed draft that says what differs", id, c.Status("quy", id), m.Description)
+		}
 	}
 }
 

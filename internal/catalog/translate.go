@@ -31,7 +31,9 @@ func (c *Catalog) Export(lang string, all bool) ([]byte, error) {
 	fmt.Fprintf(&b, "# Willay texts to translate into %q.\n", lang)
 	b.WriteString("# For each text: read the Spanish (es) and write the translation in `other`.\n")
 	b.WriteString("# A `draft:` line is an earlier, unreviewed attempt: copy it into `other`\n")
-	b.WriteString("# only if it is right. Keep {{.Variables}} as they are. Do not change\n")
+	b.WriteString("# only if it is right; its `draft note:` says where its words come from\n")
+	b.WriteString("# (keys of the translators' glossary, locales/glossary.md: SIL, FC, DM...).\n")
+	b.WriteString("# Keep {{.Variables}} as they are. Do not change\n")
 	b.WriteString("# `hash`: it says which Spanish text you translated. A text whose `other`\n")
 	b.WriteString("# stays empty is skipped: only what you fill in is marked reviewed.\n")
 	b.WriteString("# Hand the file back to be loaded with: willay locales import FILE\n\n")
@@ -43,9 +45,9 @@ func (c *Catalog) Export(lang string, all bool) ([]byte, error) {
 		}
 		src := c.Message(Source, id)
 		cur := c.Message(lang, id)
-		draft := ""
+		draft, note := "", ""
 		if cur != nil {
-			draft = cur.Other
+			draft, note = cur.Other, cur.Description
 		}
 		fmt.Fprintf(&b, "# %s\n", st)
 		if src.Description != "" {
@@ -57,6 +59,9 @@ func (c *Catalog) Export(lang string, all bool) ([]byte, error) {
 		fmt.Fprintf(&b, "# es: %s\n", oneLine(src.Other))
 		if draft != "" {
 			fmt.Fprintf(&b, "# draft: %s\n", oneLine(draft))
+		}
+		if note != "" {
+			fmt.Fprintf(&b, "# draft note: %s\n", oneLine(note))
 		}
 		fmt.Fprintf(&b, "%s:\n  hash: %s\n  other: \"\"\n\n", quote(id), Hash(src))
 		n++

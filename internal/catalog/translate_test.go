@@ -113,12 +113,21 @@ func TestExportMissing(t *testing.T) {
 				if es := strings.ReplaceAll(src.Other, "\n", `\n`); !bytes.Contains(buf, []byte("# es: "+es+"\n")) {
 					t.Errorf("%s: no line %q", id, "# es: "+es)
 				}
+				// The draft's description, where its words come from, goes
+				// with it: the translator sees why a word was chosen.
+				if note := c.Message(lang, id).Description; note != "" && !bytes.Contains(buf, []byte("# draft note: "+note+"\n")) {
+					t.Errorf("%s: no line %q", id, "# draft note: "+note)
+				}
 			}
 			if len(want) == 0 {
 				t.Fatalf("the shipped %s.yaml has no drafts: the test needs some", lang)
 			}
 			if len(got) != len(want) {
 				t.Errorf("exported %d messages, want the %d not reviewed", len(got), len(want))
+			}
+			notes := strings.Count(string(buf), "\n# draft note: ")
+			if notes < len(want)/2 {
+				t.Errorf("%d of %d exported drafts carry a draft note: the shipped drafts name their sources", notes, len(want))
 			}
 			for _, line := range []string{"# draft\n", "# es (one): Clave incorrecta. Le queda {{.Count}} intento.\n"} {
 				if !bytes.Contains(buf, []byte(line)) {

@@ -42,7 +42,7 @@ func TestRunShowsScreensAndSendsInputs(t *testing.T) {
 	}{
 		{demo.Spanish, "3\n00\nq\n", []string{"| Hola Rosa. Willay:", "CON  111/182 GSM-7", "| Proximos pagos:", "Juntos S/ 200.00"}},
 		{demo.Shipibo, "5\n1\n", []string{"| 5 Joi (Idioma)", "| 1 Español", "| Listo. Desde ahora le hablamos"}},
-		{demo.Stranger, "", []string{"su numero no esta", "END  116/182 GSM-7"}},
+		{demo.Stranger, "", []string{"su numero no esta", "END  136/182 GSM-7"}},
 	} {
 		var out strings.Builder
 		p := &dial.Phone{URL: base + "/ussd/africastalking", Number: c.phone, ServiceCode: "*500#"}

@@ -15,7 +15,8 @@ import (
 
 // Check validates a bundle as `willay flows check` does: the flows' graph,
 // then every text of every language: missing, unreviewed, variables,
-// characters outside GSM-7, and screens that do not fit.
+// characters outside GSM-7, letters outside the language's official
+// alphabet, and screens that do not fit.
 func Check(b *Bundle, actions map[string]Action, screens Screens) []flow.Problem {
 	ps := flow.Validate(b.Flows, Spec(actions), b.Catalog, catalog.Source)
 	c := &checker{b: b, actions: actions, screens: screens}
@@ -69,6 +70,7 @@ func (c *checker) texts() []flow.Problem {
 			}
 			for _, form := range []string{m.Zero, m.One, m.Two, m.Few, m.Many, m.Other} {
 				ps = append(ps, c.form(p, lang, form)...)
+				ps = append(ps, c.spelling(p, lang, form)...)
 			}
 			ps = append(ps, c.plurals(p, lang, id)...)
 		}
@@ -116,6 +118,24 @@ func (c *checker) form(p flow.Problem, lang, text string) []flow.Problem {
 		ps = append(ps, p)
 	}
 	return ps
+}
+
+// spelling warns of words written outside the language's official
+// alphabet (Shipibo-Konibo's 19 letters, Quechua's three vowels): a
+// misspelling, or a loanword that locales/loanwords.yaml should list.
+func (c *checker) spelling(p flow.Problem, lang, text string) []flow.Problem {
+	words := c.b.Catalog.OutsideAlphabet(lang, text)
+	if len(words) == 0 {
+		return nil
+	}
+	list := make([]string, len(words))
+	for i, w := range words {
+		list[i] = w.String()
+	}
+	p.Severity = flow.Warning
+	p.Text = fmt.Sprintf("letters outside the %s: %s: spell it in that alphabet, or list a name or loanword in locales/%s",
+		catalog.Alphabet(lang), strings.Join(list, ", "), catalog.LoanwordsFile)
+	return []flow.Problem{p}
 }
 
 // keywords reports the SMS keyword file's problems, and every text that

@@ -15,8 +15,8 @@ import (
 // Screens as a basic phone shows them (accents GSM-7 lacks are folded).
 const (
 	menuES    = "Hola Rosa. Willay:\n1 Mis ahorros\n2 Visitas y capacitaciones\n3 Fechas de pago\n4 Hablar con mi yachachiq\n5 Idioma"
-	menuQU    = "Allillanchu Juana. Willay:\n1 Qullqi waqaychasqay\n2 Watukuykuna, yachakuykuna\n3 Qullqi chaskina p'unchaw\n4 Yachachiqniywan rimay\n5 Simi (Idioma)"
-	menuSHP   = "Jakon nete Ynes. Willay:\n1 Nokon koriki\n2 Merati itan axeti\n3 Koriki biti nete\n4 Nokon yachachiq betan yoyo iti\n5 Joi (Idioma)"
+	menuQU    = "Allillanchu Juana. Willay:\n1 Qullqi waqaychasqay\n2 Watukuykuna, yachachiykuna\n3 Qullqi chaskina p'unchaw\n4 Yachachiqniywan rimay\n5 Simi (Idioma)"
+	menuSHP   = "Jawekeskarin Ynes. Willay:\n1 Nokon koriki benxoati\n2 Merati itan axeti\n3 Koriki biti nete\n4 Nokon yachachiq betan yoyo iti\n5 Joi (Idioma)"
 	menuCoach = "Yachachiq Maximiliano. Willay:\n1 Visitas de mis grupos\n2 Pedidos de llamada\n3 Enviar recordatorio a mi grupo\n4 Mis envios\n5 Idioma"
 	navES     = "\n0 Atras  00 Menu"
 	moreES    = "\n98 Mas  0 Atras  00 Menu"
@@ -31,7 +31,7 @@ const (
 	confirmPIN = "Escriba la misma clave otra vez:" + navES
 	askPIN     = "Escriba su clave de 4 numeros:" + navES
 	locked     = "Por 3 claves incorrectas, sus ahorros estan bloqueados. Intente en 30 minutos." + navES
-	unregES    = "Willay: su numero no esta registrado. Pida a su yachachiq que lo registre.\nYachachiqniykiwan sutiykita qillqachikuy."
+	unregES    = "Willay: su numero no esta registrado. Pida a su yachachiq que lo registre.\nYupayniyki mana qillqasqachu. Yachachiqniykiwan qillqachikuy."
 )
 
 // step is one hop: what the person typed (nothing on the dial) and the
@@ -177,7 +177,7 @@ func TestSideEffects(t *testing.T) {
 	if got := f.store.people[phoneRosa].Lang; got != "shp" || f.store.count("SetLanguage") != 1 {
 		t.Errorf("language %q after choosing Shipibo (%d calls)", got, f.store.count("SetLanguage"))
 	}
-	if got := f.dial(t, "after", phoneRosa)[0]; !strings.HasPrefix(got.Text, "Jakon nete Rosa.") || got.Lang != "shp" {
+	if got := f.dial(t, "after", phoneRosa)[0]; !strings.HasPrefix(got.Text, "Jawekeskarin Rosa.") || got.Lang != "shp" {
 		t.Errorf("the next session is not in Shipibo: %+v", got)
 	}
 }

@@ -58,7 +58,7 @@ func check(t *testing.T, files map[string][]byte) (errs, warns []string) {
 func draftWarnings(t *testing.T) []string {
 	c := shippedCatalog(t)
 	var out []string
-	for _, lang := range []string{"qu", "shp"} {
+	for _, lang := range []string{"qu", "quy", "shp"} {
 		n := 0
 		for _, id := range c.IDs() {
 			if st := c.Status(lang, id); st == catalog.Draft || st == catalog.Stale {
@@ -106,8 +106,10 @@ func TestCheckQuechuaText(t *testing.T) {
 			`locales/qu.yaml: message savings.balance [qu]: variables {Balance} differ from Spanish {AsOf, Balance}`,
 		}},
 		{"longer than a screen", title, long, []string{
-			// Too long only once the name is in: reported on the screen.
+			// Too long only once the name is in: reported on the screen, in
+			// Quechua and in the Chanka variety that qu.yaml serves too.
 			fmt.Sprintf(`flows/participant.yaml: node main [qu]: a text is %d characters in GSM-7, over one screen (182): %q`, len(shown), shown),
+			fmt.Sprintf(`flows/participant.yaml: node main [quy]: a text is %d characters in GSM-7, over one screen (182): %q`, len(shown), shown),
 		}},
 		{"longer than a screen on its own", title, `"{{.Name}} ` + filler + filler + `"`, []string{
 			`locales/qu.yaml: message main.title [qu]: 335 characters in GSM-7 without its variables, longer than a whole screen (182): shorten it`,
@@ -151,7 +153,7 @@ func TestCheckBrokenTemplate(t *testing.T) {
 func TestCheckSMSSegments(t *testing.T) {
 	files := shippedFiles(t)
 	qu := string(files["locales/qu.yaml"])
-	old := `  other: "Willay: kay yupaymanta achkha willakuykunata chaskiyku. Pisi minutota suyay."`
+	old := `  other: "Willay: kay yupaymanta achka willakuykunata chaskiyku. Pisi minututa suyay."`
 	if !strings.Contains(qu, old) {
 		t.Fatal("locales/qu.yaml: sms.loop not found")
 	}
@@ -184,5 +186,55 @@ func TestCheckPluralForms(t *testing.T) {
 	want := `locales/es.yaml: message broadcast.group.item [es]: with Count 1: locales/es.yaml: message broadcast.group.item: message "broadcast.group.item" has no plural form "one": give the plural forms the language needs (one, other)`
 	if !slices.Equal(errs, []string{want}) {
 		t.Errorf("errors:\n%s\nwant:\n%s", strings.Join(errs, "\n"), want)
+	}
+}
+
+// TestCheckAlphabet: flows check warns of a Shipibo word outside the
+// official alphabet and of a Quechua e or o, unless the word is a name or
+// loanword of locales/loanwords.yaml; variables, digits and punctuation
+// never warn.
+func TestCheckAlphabet(t *testing.T) {
+	const shp = "locales/shp.yaml: message broadcast.status.scheduled [shp]: letters outside the Shipibo-Konibo alphabet (RM 303-2015-MINEDU): "
+	const qu = "locales/qu.yaml: message broadcast.sent [qu]: letters outside the MINEDU Quechua spelling (vowels a i u): "
+	const fix = ": spell it in that alphabet, or list a name or loanword in locales/loanwords.yaml"
+	tests := []struct {
+		name, file, old, new string
+		loans                string // replaces locales/loanwords.yaml when set
+		want                 []string
+	}{
+		{"letter d in Shipibo", "locales/shp.yaml", `  other: "manai"`, `  other: "kaditi"`, "",
+			[]string{"warning: " + shp + "kaditi (d)" + fix}},
+		{"accents and h in Shipibo", "locales/shp.yaml", `  other: "manai"`, `  other: "Hora máni"`, "",
+			[]string{"warning: " + shp + "Hora (h), máni (á)" + fix}},
+		{"a listed loan with a suffix", "locales/shp.yaml", `  other: "manai"`, `  other: "grupoin 2811 (0000-2359)."`, "", nil},
+		{"Spanish in Quechua", "locales/qu.yaml", `"Allinmi: {{.At}} urapi`, `"Listo: {{.At}} horapi`, "",
+			[]string{"warning: " + qu + "Listo (o), horapi (o)" + fix}},
+		{"a loan no longer listed", "locales/qu.yaml", "", "", "all: [SMS]\n",
+			[]string{"warning: " + qu + "menu (e)" + fix}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			files := shippedFiles(t)
+			if tt.old != "" {
+				text := string(files[tt.file])
+				if strings.Count(text, tt.old) != 1 {
+					t.Fatalf("%s holds %s %d times, want once", tt.file, tt.old, strings.Count(text, tt.old))
+				}
+				files[tt.file] = []byte(strings.Replace(text, tt.old, tt.new, 1))
+			}
+			if tt.loans != "" {
+				files["locales/loanwords.yaml"] = []byte(tt.loans)
+			}
+			_, warns := check(t, files)
+			var got []string
+			for _, w := range warns {
+				if strings.Contains(w, "letters outside") && (tt.loans == "" || strings.Contains(w, "broadcast.sent [qu]")) {
+					got = append(got, w)
+				}
+			}
+			if !slices.Equal(got, tt.want) {
+				t.Errorf("alphabet warnings:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(tt.want, "\n"))
+			}
+		})
 	}
 }
