@@ -131,13 +131,14 @@ func (e *Engine) position(hop Hop, sess *Session) position {
 		keys := append(append([]string(nil), prev...), make([]string, hop.Seq-n)...)
 		if len(hop.Inputs) > 0 {
 			inputs[hop.Seq-1] = hop.Inputs[len(hop.Inputs)-1]
-			keys[hop.Seq-1] = e.inputKey(hop.SessionID, inputs[hop.Seq-1])
+			keys[hop.Seq-1] = e.inputKey(hop.scope(), inputs[hop.Seq-1])
 		}
 		return position{keys: keys, inputs: inputs, from: hop.Seq - 1}
 	}
 	keys := make([]string, len(hop.Inputs))
+	scope := hop.scope()
 	for i, in := range hop.Inputs {
-		keys[i] = e.inputKey(hop.SessionID, in)
+		keys[i] = e.inputKey(scope, in)
 	}
 	p := position{keys: keys, inputs: hop.Inputs}
 	switch {
@@ -166,13 +167,21 @@ func isPrefix(a, b []string) bool {
 	return true
 }
 
+// scope is whose a hop is: the gateway, the phone and the gateway's
+// session. Every key of an input or a side effect is built within it, so
+// that a session ID reused by another phone (or gateway) names another
+// effect, never the first phone's result.
+func (h Hop) scope() string {
+	return h.Gateway + "\x00" + h.Phone + "\x00" + h.SessionID
+}
+
 // inputKey names what was typed without revealing it: keyed with the PIN
 // key, so that a copy of Redis does not give away 4-digit PINs.
-func (e *Engine) inputKey(session, in string) string {
+func (e *Engine) inputKey(scope, in string) string {
 	m := e.macs.Get().(hash.Hash)
 	defer e.macs.Put(m)
 	m.Reset()
-	m.Write([]byte(session))
+	m.Write([]byte(scope))
 	m.Write([]byte{0})
 	m.Write([]byte(strings.TrimSpace(in)))
 	var sum [sha256.Size]byte
@@ -398,7 +407,7 @@ func (r *run) runAction(n *flow.Node, name, in string) (Result, error) {
 func (r *run) call(n *flow.Node, in string) *Call {
 	return &Call{
 		Person: r.p, Sess: r.s, Input: in, Args: n.Args, Now: r.now, Store: r.e.Store,
-		Once: r.e.inputKey(r.s.ID, strings.Join(r.path, "*")+"\x00"+n.ID),
+		Once: r.e.inputKey(r.hop.scope(), strings.Join(r.path, "*")+"\x00"+n.ID),
 		T:    func(id string) string { return r.textOr(id, "") },
 		TIn: func(lang, id string, vars map[string]any) string {
 			s, _, _ := r.b.Catalog.Text(lang, id, vars)

@@ -1,0 +1,97 @@
+package app
+
+import (
+	"context"
+	"strings"
+	"testing"
+
+	"github.com/willay-pe/willay/internal/demo"
+	"github.com/willay-pe/willay/internal/importer"
+)
+
+// TestReusedSessionIDKeepsEffectsApart: a session ID that another phone
+// used before, with the same inputs, is another side effect. Each case has
+// Rosa go first and Juana (or a second coach) follow with her session ID.
+func TestReusedSessionIDKeepsEffectsApart(t *testing.T) {
+	ctx := context.Background()
+	tests := []struct {
+		name  string
+		setup func(e *testEnv)
+		first string // the phone that goes first
+		then  string // the phone that reuses its session ID
+		path  []string
+		check func(t *testing.T, e *testEnv, last string)
+	}{
+		{
+			name: "pin",
+			setup: func(e *testEnv) {
+				e.setPIN(demo.Spanish, "1111")
+				e.setPIN(demo.Quechua, "2222")
+			},
+			first: demo.Spanish, then: demo.Quechua, path: []string{"1", "1111"},
+			check: func(t *testing.T, e *testEnv, last string) {
+				if strings.Contains(last, "S/") {
+					t.Errorf("Juana read her balance with Rosa's PIN: %q", last)
+				}
+				if got := e.get("pinfail:" + demo.Quechua); got != "1" {
+					t.Errorf("Juana's wrong PIN counted %q times, want 1", got)
+				}
+			},
+		},
+		{
+			name:  "callback",
+			first: demo.Spanish, then: demo.Quechua, path: []string{"4"},
+			check: func(t *testing.T, e *testEnv, last string) {
+				cbs, err := e.app.Store.Callbacks(ctx, demo.CoachOne)
+				if err != nil || len(cbs) != 2 {
+					t.Errorf("the coach has %d call-back requests (%v), want Rosa's and Juana's", len(cbs), err)
+				}
+				if alerts, _ := e.app.Store.Messages(ctx, demo.CoachOne, "", 10); len(alerts) != 2 {
+					t.Errorf("the coach got %d alerts, want 2: %q", len(alerts), texts(alerts))
+				}
+			},
+		},
+		{
+			name:  "sms.send",
+			first: demo.Spanish, then: demo.Quechua, path: []string{"2", "1"},
+			check: func(t *testing.T, e *testEnv, last string) {
+				for _, ph := range []string{demo.Spanish, demo.Quechua} {
+					if msgs, _ := e.app.Store.Messages(ctx, ph, "", 10); len(msgs) != 1 {
+						t.Errorf("%s got %d messages, want 1", ph, len(msgs))
+					}
+				}
+			},
+		},
+		{
+			name: "broadcast",
+			setup: func(e *testEnv) {
+				rows := []importer.CoachRow{
+					{Phone: "+51900000008", Name: "Lidia Ramos", Language: "es", Group: "NJ-UCAY-02"},
+					{Phone: "+51900000007", Name: "Pedro Ramos", Language: "es", Group: "HW-HVCA-01"},
+				}
+				if err := e.app.Store.ApplyCoaches(ctx, rows); err != nil {
+					e.t.Fatal(err)
+				}
+			},
+			first: "+51900000008", then: "+51900000007", path: []string{"3", "1", "0900", "1"},
+			check: func(t *testing.T, e *testEnv, last string) {
+				for _, coach := range []string{"+51900000008", "+51900000007"} {
+					if mine, _ := e.app.Broadcasts.Mine(ctx, coach, 5); len(mine) != 1 {
+						t.Errorf("coach %s has %d broadcasts, want 1", coach, len(mine))
+					}
+				}
+			},
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			e := start(t)
+			if tt.setup != nil {
+				tt.setup(e)
+			}
+			e.dial("r5", tt.first, tt.path...)
+			got := e.dial("r5", tt.then, tt.path...)
+			tt.check(t, e, got[len(got)-1])
+		})
+	}
+}
