@@ -95,3 +95,24 @@ func TestReusedSessionIDKeepsEffectsApart(t *testing.T) {
 		})
 	}
 }
+
+// TestNewDialStartsAtMainMenu: a dial that reuses a session ID (an empty
+// text within the session's lifetime) starts at the main menu, never on the
+// last screen, which may be the savings balance; the gateway's duplicate of
+// the first request gets the main menu again.
+func TestNewDialStartsAtMainMenu(t *testing.T) {
+	e := start(t)
+	e.setPIN(demo.Spanish, "1111")
+	if got := e.dial("r7", demo.Spanish, "1", "1111"); !strings.Contains(got[2], "S/") {
+		t.Fatalf("the balance: %q", got[2])
+	}
+	for i, hop := range []string{"new dial", "its duplicate"} {
+		got := e.hop("r7", demo.Spanish)
+		if strings.Contains(got, "S/") || !strings.Contains(got, "Hola Rosa") || strings.Contains(got, "nuevo") {
+			t.Errorf("%d %s: want the main menu, got %q", i, hop, got)
+		}
+	}
+	if got := e.hop("r7", demo.Spanish, "1"); !strings.Contains(got, "clave") {
+		t.Errorf("after a new dial, 1 asks for the PIN again: %q", got)
+	}
+}

@@ -77,6 +77,12 @@ func (e *Engine) Handle(ctx context.Context, hop Hop) (Reply, error) {
 	if person.Role == program.Unknown {
 		return e.Unregistered(), nil
 	}
+	if hop.first() {
+		// A new dial that reuses a session ID must not get the last screen
+		// back (it may be the balance): it starts at the main menu. The
+		// gateway's duplicate of the first request gets the menu again.
+		sess = nil
+	}
 	p := e.position(hop, sess)
 	if sess != nil && (p.answered || sess.End) {
 		return Reply{Text: sess.Reply, End: sess.End, Lang: e.Library.Current().Catalog.Resolve(person.Lang), Node: sess.Flow + "/" + sess.Node}, nil
@@ -166,6 +172,9 @@ func isPrefix(a, b []string) bool {
 	}
 	return true
 }
+
+// first tells whether the hop opens a dial: nothing typed yet.
+func (h Hop) first() bool { return len(h.Inputs) == 0 && h.Seq == 0 }
 
 // scope is whose a hop is: the gateway, the phone and the gateway's
 // session. Every key of an input or a side effect is built within it, so
