@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/willay-pe/willay/internal/demo"
+	"github.com/willay-pe/willay/internal/engine"
 	"github.com/willay-pe/willay/internal/importer"
 )
 
@@ -114,5 +115,43 @@ func TestNewDialStartsAtMainMenu(t *testing.T) {
 	}
 	if got := e.hop("r7", demo.Spanish, "1"); !strings.Contains(got, "clave") {
 		t.Errorf("after a new dial, 1 asks for the PIN again: %q", got)
+	}
+}
+
+// TestStaleSessionCannotReplacePIN: session A waits at "type it again" for
+// a first PIN while session B sets one (and, in one case, locks the savings
+// with three wrong tries). A's confirmation changes nothing: it shows the
+// lock, or says a PIN is set and asks for it.
+func TestStaleSessionCannotReplacePIN(t *testing.T) {
+	tests := []struct {
+		name   string
+		wrong  []string // B's wrong tries after setting 5555
+		want   []string // in A's confirmation screen
+		failed string   // pinfail after A's confirmation
+	}{
+		{"locked", []string{"0000", "0000", "0000"}, []string{"bloqueados"}, ""},
+		{"set", []string{"0000"}, []string{"Ya tiene una clave.", "Escriba su clave de 4 numeros:"}, "1"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			e := start(t)
+			rosa := demo.Spanish
+			e.dial("a", rosa, "1", "1234")
+			e.dial("b", rosa, "1", "5555", "5555")
+			e.dial("c", rosa, append([]string{"1"}, tt.wrong...)...)
+			got := e.hop("a", rosa, "1", "1234", "1234")
+			for _, w := range tt.want {
+				if !strings.Contains(got, w) || strings.Contains(got, "S/") {
+					t.Errorf("A's confirmation: want %q, got %q", w, got)
+				}
+			}
+			want := engine.PINHasher(e.cfg.PINKey, rosa)("5555")
+			if pin, _ := e.redis.Client.HGet(context.Background(), e.redis.Prefix+"p:"+rosa, "pin").Result(); pin != want {
+				t.Error("A's confirmation replaced the PIN")
+			}
+			if got := e.get("pinfail:" + rosa); got != tt.failed {
+				t.Errorf("wrong tries after A's confirmation: %q, want %q", got, tt.failed)
+			}
+		})
 	}
 }

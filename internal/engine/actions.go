@@ -59,7 +59,7 @@ func Actions() map[string]Action {
 	m := map[string]Action{
 		"pin.status": {ActionSpec: flow.ActionSpec{Outcomes: []string{"set", "unset", "locked"}}, Run: pinStatus},
 		"pin.choose": {ActionSpec: flow.ActionSpec{Outcomes: []string{"ok"}, Input: true}, Run: pinChoose},
-		"pin.confirm": {ActionSpec: flow.ActionSpec{Outcomes: []string{"ok", "mismatch"}, Input: true},
+		"pin.confirm": {ActionSpec: flow.ActionSpec{Outcomes: []string{"ok", "mismatch", "set", "locked"}, Input: true},
 			SideEffect: true, Run: pinConfirm},
 		"pin.verify": {ActionSpec: flow.ActionSpec{Outcomes: []string{"ok", "wrong", "locked"}, Input: true},
 			SideEffect: true, Run: pinVerify},
@@ -132,8 +132,19 @@ func pinConfirm(ctx context.Context, c *Call) (Result, error) {
 	if first == "" || !hmac.Equal([]byte(first), []byte(h)) {
 		return Result{Outcome: "mismatch", Notice: "pin.mismatch"}, nil
 	}
-	if err := c.Store.SetPIN(ctx, c.Person.Phone, h); err != nil {
+	r, err := c.Store.SetPIN(ctx, c.Person.Phone, h)
+	if err != nil {
 		return Result{}, err
+	}
+	// A session that waited at "type it again" may be stale: another one
+	// may have set a PIN, or locked the savings, since.
+	switch {
+	case r.LockedFor > 0:
+		c.Person.LockedFor = r.LockedFor
+		return Result{Outcome: "locked"}, nil
+	case !r.OK:
+		c.Person.PINSet = true
+		return Result{Outcome: "set", Notice: "pin.already"}, nil
 	}
 	c.Person.PINSet = true
 	return Result{Outcome: "ok"}, nil

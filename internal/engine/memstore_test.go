@@ -129,15 +129,22 @@ func (m *memStore) Save(_ context.Context, s *Session) error {
 	return nil
 }
 
-func (m *memStore) SetPIN(_ context.Context, phone, hash string) error {
+func (m *memStore) SetPIN(_ context.Context, phone, hash string) (PINCheck, error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	m.calls["SetPIN"]++
 	if m.failEffects != nil {
-		return m.failEffects
+		return PINCheck{}, m.failEffects
+	}
+	if left := m.lockedTo[phone].Sub(m.now()); left > 0 {
+		return PINCheck{LockedFor: left}, nil
+	}
+	if cur := m.pins[phone]; cur != "" && cur != hash {
+		return PINCheck{}, nil
 	}
 	m.pins[phone] = hash
-	return nil
+	delete(m.fails, phone)
+	return PINCheck{OK: true}, nil
 }
 
 func (m *memStore) VerifyPIN(_ context.Context, phone, hash, once string) (PINCheck, error) {

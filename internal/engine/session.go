@@ -65,7 +65,11 @@ type Store interface {
 // Effects are the writes actions make. Each that must happen once per hop
 // takes a once key: the same key never applies twice.
 type Effects interface {
-	SetPIN(ctx context.Context, phone, hash string) error
+	// SetPIN sets a first PIN, atomically checking that none is set and
+	// no lock holds: OK when this PIN is now the one (also when it was
+	// already), LockedFor when the savings are locked, neither when
+	// another PIN is set.
+	SetPIN(ctx context.Context, phone, hash string) (PINCheck, error)
 	VerifyPIN(ctx context.Context, phone, hash, once string) (PINCheck, error)
 	RequestCallback(ctx context.Context, p *program.Person, at time.Time, once string) (created bool, err error)
 	SetLanguage(ctx context.Context, p *program.Person, lang string) error

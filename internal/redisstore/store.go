@@ -213,14 +213,18 @@ func (s *Store) Save(ctx context.Context, sess *engine.Session) error {
 	return set.Err()
 }
 
-// SetPIN stores a keyed hash of a new PIN and forgets past failures.
-func (s *Store) SetPIN(ctx context.Context, phone, hash string) error {
-	_, err := s.rdb.TxPipelined(ctx, func(p redis.Pipeliner) error {
-		p.HSet(ctx, s.keys.Person(phone), "pin", hash)
-		p.Del(ctx, s.keys.PINFail(phone))
-		return nil
-	})
-	return err
+// SetPIN implements engine.Effects: a first PIN, and past failures
+// forgotten, unless a lock holds or another PIN is set (one script).
+func (s *Store) SetPIN(ctx context.Context, phone, hash string) (engine.PINCheck, error) {
+	keys := []string{s.keys.Person(phone), s.keys.PINFail(phone), s.keys.PINLock(phone)}
+	res, err := setPIN.Run(ctx, s.rdb, keys, hash).Int64Slice()
+	if err != nil {
+		return engine.PINCheck{}, err
+	}
+	if len(res) != 2 {
+		return engine.PINCheck{}, errors.New("pin set: malformed reply")
+	}
+	return engine.PINCheck{OK: res[0] == 1, LockedFor: time.Duration(res[1]) * time.Millisecond}, nil
 }
 
 // VerifyPIN implements engine.Effects.

@@ -172,7 +172,7 @@ func TestPINLockAndOnce(t *testing.T) {
 	s, r := newStore(t)
 	ctx := context.Background()
 	phone := "+51987654321"
-	if err := s.SetPIN(ctx, phone, "right"); err != nil {
+	if _, err := s.SetPIN(ctx, phone, "right"); err != nil {
 		t.Fatal(err)
 	}
 	for i, want := range []struct {
