@@ -97,6 +97,7 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, now Now) (*Ap
 	a.Handler = server.New(server.Deps{
 		Engine: a.Engine, Gateways: []ussd.Gateway{africastalking.Gateway{}}, Storage: a.Store,
 		Log: log, Registry: reg, HopTimeout: cfg.HopTimeout,
+		Guard: server.Guard{Secret: cfg.USSD.Secret, Allow: cfg.USSD.Allow}, TrustedProxies: cfg.USSD.TrustedProxies,
 		SMS: &server.SMSDeps{AuthToken: cfg.Twilio.AuthToken, PublicURL: cfg.PublicURL, Store: a.Store,
 			LoopLimit: cfg.SMS.LoopLimit, Now: now},
 	})
