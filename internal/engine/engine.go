@@ -205,6 +205,9 @@ func (e *Engine) start(ctx context.Context, sess *Session, p *program.Person, ho
 	r := &run{e: e, ctx: ctx, p: p, hop: hop, now: e.Now().In(e.LocationOf(p))}
 	if sess != nil {
 		b, err := e.Library.Get(ctx, sess.Version)
+		if err != nil && !errors.Is(err, ErrVersionGone) {
+			return nil, false, err // storage did not answer: busy, and the session stays as it is
+		}
 		if err == nil && b.Flows.Node(sess.Flow, sess.Node) != nil {
 			r.b, r.s = b, sess
 			if r.s.Vars == nil {

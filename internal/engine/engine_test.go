@@ -495,6 +495,32 @@ func TestSessionRestartedWhenItsVersionIsGone(t *testing.T) {
 	}
 }
 
+// TestVersionLoadFailureIsBusy: storage failing while loading a session's
+// flows version is not "the version is gone": the hop fails (the busy
+// screen), the session is not restarted, and it goes on once storage
+// answers.
+func TestVersionLoadFailureIsBusy(t *testing.T) {
+	ctx := context.Background()
+	f := newFixture(t)
+	if err := f.eng.Library.Publish(ctx, shippedBundle(t)); err != nil {
+		t.Fatal(err)
+	}
+	f.dial(t, "old", phoneRosa, "2")
+	f.eng.Library = NewLibrary(f.store, changedBundle(t)) // a restart: the old version is in its snapshot only
+	before := f.store.session("old")
+	f.store.failSnapshots = context.DeadlineExceeded
+	if _, err := f.eng.Handle(ctx, Hop{Gateway: "test", SessionID: "old", Phone: phoneRosa, Inputs: []string{"2", "00"}}); !errors.Is(err, context.DeadlineExceeded) {
+		t.Fatalf("a timeout loading the version: %v, want the timeout (busy)", err)
+	}
+	if after := f.store.session("old"); after.Version != before.Version || after.Node != before.Node || after.Reply != before.Reply {
+		t.Errorf("the session was overwritten: %+v, was %+v", after, before)
+	}
+	f.store.failSnapshots = nil
+	if got := f.hop(t, "old", phoneRosa, "2", "00").Text; got != menuES {
+		t.Errorf("once storage answers, the session goes on on its version:\n%s", got)
+	}
+}
+
 // TestLateRetryOfAnEarlierHop: a gateway's retry of an earlier hop that
 // arrives after a later one must not move the session.
 func TestLateRetryOfAnEarlierHop(t *testing.T) {

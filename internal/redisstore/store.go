@@ -339,11 +339,17 @@ func (s *Store) SaveSnapshot(ctx context.Context, version string, files map[stri
 // LoadSnapshot implements engine.Snapshots.
 func (s *Store) LoadSnapshot(ctx context.Context, version string) (map[string][]byte, error) {
 	js, err := s.rdb.Get(ctx, s.keys.FlowSet(version)).Bytes()
+	if errors.Is(err, redis.Nil) {
+		return nil, fmt.Errorf("flows version %s: %w", version, engine.ErrVersionGone)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("flows version %s: %w", version, err)
 	}
 	files := map[string][]byte{}
-	return files, json.Unmarshal(js, &files)
+	if err := json.Unmarshal(js, &files); err != nil {
+		return nil, fmt.Errorf("flows version %s: %w: %w", version, engine.ErrVersionGone, err)
+	}
+	return files, nil
 }
 
 func itoa(n int64) string { return strconv.FormatInt(n, 10) }
