@@ -155,3 +155,29 @@ func TestStaleSessionCannotReplacePIN(t *testing.T) {
 		})
 	}
 }
+
+// TestCorruptSavingsFailOnlyTheirScreen: a savings value that does not
+// parse makes the savings screen say it cannot be shown; every other menu
+// works, and the session goes on.
+func TestCorruptSavingsFailOnlyTheirScreen(t *testing.T) {
+	for _, bad := range []string{"12x50|2026-11-20", "35000|20-11-2026"} {
+		t.Run(bad, func(t *testing.T) {
+			e := start(t)
+			rosa := demo.Spanish
+			e.setPIN(rosa, "1111")
+			if err := e.redis.Client.HSet(context.Background(), e.redis.Prefix+"p:"+rosa, "sav", bad).Err(); err != nil {
+				t.Fatal(err)
+			}
+			got := e.dial("c", rosa, "1", "1111", "00", "3")
+			if !strings.HasPrefix(got[0], "CON Hola Rosa") {
+				t.Errorf("main menu: %q", got[0])
+			}
+			if want := "CON Estos datos no se pueden mostrar ahora. Avise a su yachachiq.\n0 Atras  00 Menu"; got[2] != want {
+				t.Errorf("savings screen: %q, want %q", got[2], want)
+			}
+			if !strings.HasPrefix(got[3], "CON Hola Rosa") || !strings.Contains(got[4], "Agencia Banco") {
+				t.Errorf("the other menus: %q, %q", got[3], got[4])
+			}
+		})
+	}
+}

@@ -170,14 +170,21 @@ func pinLock(_ context.Context, c *Call) (Result, error) {
 	return Result{Vars: map[string]any{"Minutes": max(min, 1)}}, nil
 }
 
+// ErrUnavailable is data that cannot be shown (a stored value that does not
+// parse): its screen says so, and the rest of the menus work.
+var ErrUnavailable = errors.New("data unavailable")
+
 func savingsBalance(_ context.Context, c *Call) (Result, error) {
 	s := c.Person.Savings
 	if s == nil {
 		return Result{}, nil
 	}
+	if s.Bad != "" {
+		return Result{}, fmt.Errorf("savings: %s: %w", s.Bad, ErrUnavailable)
+	}
 	asOf, err := time.ParseInLocation("2006-01-02", s.AsOf, c.Now.Location())
 	if err != nil {
-		return Result{}, fmt.Errorf("savings of %s: date %q: %w", c.Person.Phone, s.AsOf, err)
+		return Result{}, fmt.Errorf("savings: date %q: %w", s.AsOf, ErrUnavailable)
 	}
 	return Result{Vars: map[string]any{"Balance": program.Money(s.Cents), "AsOf": program.Day(asOf, c.Now)}}, nil
 }

@@ -113,9 +113,7 @@ func (s *Store) Load(ctx context.Context, sessionID, phone string) (*engine.Sess
 	if err != nil {
 		return nil, nil, err
 	}
-	if err := fillParticipant(p, f, group); err != nil {
-		return nil, nil, err
-	}
+	fillParticipant(p, f, group)
 	p.CoachName, p.CoachLang = coach.name, coach.lang
 	if ttl := lockCmd.Val(); ttl > 0 {
 		p.LockedFor = ttl
@@ -182,7 +180,10 @@ func fillCoach(p *program.Person, f map[string]string) {
 	}
 }
 
-func fillParticipant(p *program.Person, f, group map[string]string) error {
+// fillParticipant reads a participant's hash. A field that does not parse
+// marks what it feeds (Savings.Bad), so that one bad value fails one
+// screen, not every hop of the person.
+func fillParticipant(p *program.Person, f, group map[string]string) {
 	p.Role, p.Name, p.Lang = program.Participant, f["name"], language(f)
 	p.Community, p.District, p.Region = f["comm"], f["dist"], f["reg"]
 	p.Group, p.Coach, p.PINSet = f["grp"], f["coach"], f["pin"] != ""
@@ -190,12 +191,12 @@ func fillParticipant(p *program.Person, f, group map[string]string) error {
 		cents, asOf, _ := strings.Cut(sv, "|")
 		n, err := strconv.ParseInt(cents, 10, 64)
 		if err != nil {
-			return fmt.Errorf("participant %s: savings %q: %w", p.Phone, sv, err)
+			p.Savings = &program.Savings{Bad: fmt.Sprintf("stored savings %q: %v", sv, err)}
+		} else {
+			p.Savings = &program.Savings{Cents: n, AsOf: asOf}
 		}
-		p.Savings = &program.Savings{Cents: n, AsOf: asOf}
 	}
 	p.Events = append(events(f, ""), events(group, p.Group)...)
-	return nil
 }
 
 // Save implements engine.Store: the session lives for the idle time.
