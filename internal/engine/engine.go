@@ -265,13 +265,16 @@ var errReplayStop = errors.New("replay stops before a side effect")
 
 // advance applies the inputs this hop brings. A rebuilt session replays
 // every input but the last without side effects; the last is what the
-// person just typed.
+// person just typed. A replay that stops before a side effect leaves the
+// rest unapplied, and the screen says so (session.retype): the person is
+// asked again there, never silently.
 func (r *run) advance(p position) error {
 	n := len(p.keys)
 	if p.rebuild {
 		r.replaying = true
 		for i := 0; i < n-1; i++ {
 			if err := r.input(p, i); err == errReplayStop {
+				r.notice, r.noticeVars = "session.retype", nil
 				return nil
 			} else if err != nil {
 				return err
