@@ -8,6 +8,7 @@ import (
 	"github.com/willay-pe/willay/internal/demo"
 	"github.com/willay-pe/willay/internal/engine"
 	"github.com/willay-pe/willay/internal/importer"
+	"github.com/willay-pe/willay/internal/testredis"
 )
 
 // TestReusedSessionIDKeepsEffectsApart: a session ID that another phone
@@ -179,5 +180,43 @@ func TestCorruptSavingsFailOnlyTheirScreen(t *testing.T) {
 				t.Errorf("the other menus: %q, %q", got[3], got[4])
 			}
 		})
+	}
+}
+
+// TestSMSReplyLimit: "send me this by SMS" reaches a phone at most
+// WILLAY_SMS_REPLY_LIMIT times a day; past it the screen says so in the
+// person's language and nothing is stored. A repeated hop is not counted
+// twice, and the next day counts anew.
+func TestSMSReplyLimit(t *testing.T) {
+	r := testredis.New(t)
+	cfg := testConfig(t, r, "../../flows", "../../locales")
+	cfg.SMS.ReplyLimit = 2
+	e := startOn(t, r, cfg)
+	ctx := context.Background()
+	count := func(phone string) int {
+		msgs, _ := e.app.Store.Messages(ctx, phone, "", 20)
+		return len(msgs)
+	}
+	e.dial("a", demo.Spanish, "2", "1")
+	e.hop("a", demo.Spanish, "2", "1") // the gateway repeats the hop: the same message
+	e.dial("b", demo.Spanish, "3", "1")
+	got := e.dial("c", demo.Spanish, "2", "1")
+	if want := "CON Hoy ya recibio el maximo de SMS. Pida otro mañana.\n0 Atras  00 Menu"; got[2] != want {
+		t.Errorf("over the limit: %q, want %q", got[2], want)
+	}
+	if n := count(demo.Spanish); n != 2 {
+		t.Errorf("Rosa got %d SMS, want 2", n)
+	}
+	if got := e.dial("q", demo.Quechua, "2", "1"); strings.Contains(got[2], "chaskirqankiña") {
+		t.Errorf("Juana has her own limit: %q", got[2])
+	}
+	got = e.dial("q2", demo.Quechua, "2", "1")
+	got = e.dial("q3", demo.Quechua, "2", "1")
+	if want := "CON Kunan p'unchawqa SMS-kunata chaskirqankiña. Paqarin mañakuy."; !strings.HasPrefix(got[2], want) {
+		t.Errorf("over the limit in Quechua: %q, want %q", got[2], want)
+	}
+	e.clock.t = e.clock.t.AddDate(0, 0, 1)
+	if got := e.dial("d", demo.Spanish, "2", "1"); !strings.Contains(got[2], "Le enviamos un SMS") {
+		t.Errorf("the next day: %q", got[2])
 	}
 }

@@ -79,6 +79,7 @@ type SMS struct {
 	Worker      bool // WILLAY_WORKER: serve also sends (else run willay worker)
 	Reminders   bool // WILLAY_REMINDERS: the scheduler sends reminders
 	LoopLimit   int  // WILLAY_SMS_LOOP_LIMIT: inbound messages a minute before a number is ignored
+	ReplyLimit  int  // WILLAY_SMS_REPLY_LIMIT: "send me this by SMS" a phone may get a day, 0 no limit
 }
 
 // demoPINKey keys PINs only in demo mode, where data is made up.
@@ -213,7 +214,7 @@ func (c *Config) readSMS(get func(k, def string) string) error {
 	}{
 		{"WILLAY_SMS_RATE", 0, 0, &c.SMS.Rate}, {"WILLAY_SMS_CONCURRENCY", 10, 1, &c.SMS.Concurrency},
 		{"WILLAY_SMS_MAX_RETRY", 8, 0, &c.SMS.MaxRetry}, {"WILLAY_SMS_LOOP_LIMIT", 10, 1, &c.SMS.LoopLimit},
-		{"WILLAY_BROADCAST_LIMIT", 3, 1, &c.BroadcastLimit},
+		{"WILLAY_BROADCAST_LIMIT", 3, 1, &c.BroadcastLimit}, {"WILLAY_SMS_REPLY_LIMIT", 5, 0, &c.SMS.ReplyLimit},
 	} {
 		v, err := strconv.Atoi(get(n.key, strconv.Itoa(n.def)))
 		if err != nil || v < n.min {

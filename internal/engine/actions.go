@@ -41,6 +41,8 @@ type Call struct {
 	TIn    func(lang, id string, vars map[string]any) string
 	PIN    func(pin string) string
 	SMS    Messenger
+	// SMSPerDay limits what sms.send sends a phone a day (0: no limit).
+	SMSPerDay int
 	// Broadcasts makes and cancels a coach's broadcasts.
 	Broadcasts *broadcast.Service
 }
@@ -74,7 +76,7 @@ func Actions() map[string]Action {
 		"coach.info":   {Run: coachInfo, Sample: Result{Vars: map[string]any{"Coach": "Maximiliano"}}},
 		"language.set": {ActionSpec: flow.ActionSpec{Outcomes: []string{"ok"}}, SideEffect: true, Run: languageSet},
 		"coach.agenda": {Run: coachAgenda, Sample: Result{Items: []map[string]any{sampleEvent}}},
-		"sms.send":     {ActionSpec: flow.ActionSpec{Outcomes: []string{"ok"}}, SideEffect: true, Run: smsSend},
+		"sms.send":     {ActionSpec: flow.ActionSpec{Outcomes: []string{"ok", "limit"}}, SideEffect: true, Run: smsSend},
 		"coach.callbacks": {Run: coachCallbacks, Sample: Result{Items: []map[string]any{
 			{"Name": "Rosa Quispe Huaman", "Phone": "987654321", "When": "27/11 09:30"}}}},
 	}
@@ -270,7 +272,11 @@ func smsSend(ctx context.Context, c *Call) (Result, error) {
 	if err != nil {
 		return Result{}, err
 	}
-	err = c.SMS.Send(ctx, Message{ID: "ussd:" + c.Once, To: c.Person.Phone, Lang: c.Person.Lang, Text: text, Kind: "reply", Exempt: true})
+	err = c.SMS.Send(ctx, Message{ID: "ussd:" + c.Once, To: c.Person.Phone, Lang: c.Person.Lang, Text: text, Kind: "reply", Exempt: true,
+		PerDay: c.SMSPerDay, Day: c.Now.Format("20060102")})
+	if errors.Is(err, ErrOverQuota) {
+		return Result{Outcome: "limit"}, nil
+	}
 	return Result{Outcome: "ok"}, err
 }
 

@@ -30,6 +30,9 @@ type Config struct {
 	PINKey   []byte
 	Log      *slog.Logger
 	SMS      Messenger // may be nil: actions that send SMS then fail
+	// SMSPerDay is how many "send me this by SMS" a phone may get a day
+	// (0: no limit).
+	SMSPerDay int
 	// Broadcasts serves the coach's broadcast menu; nil: its actions fail.
 	Broadcasts *broadcast.Service
 }
@@ -428,7 +431,7 @@ func (r *run) call(n *flow.Node, in string) *Call {
 			s, _, _ := r.b.Catalog.Text(lang, id, vars)
 			return r.e.Screens.normalize(r.b.Catalog.Resolve(lang), s)
 		},
-		SMS: r.e.SMS, Broadcasts: r.e.Broadcasts,
+		SMS: r.e.SMS, SMSPerDay: r.e.SMSPerDay, Broadcasts: r.e.Broadcasts,
 		PIN: PINHasher(r.e.PINKey, r.p.Phone),
 	}
 }
