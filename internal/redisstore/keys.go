@@ -13,13 +13,13 @@
 //	P p:{phone}              hash    none         import participants (name lang comm dist reg grp coach),
 //	                                              import savings (sav = "cents|YYYY-MM-DD"),
 //	                                              import visits/transfers (e:{id} = event, see below),
-//	                                              the person (ulang: own language choice; pin: keyed hash)
+//	                                              the person (ulang: own language choice; pin: keyed hash, set by the set PIN script)
 //	P c:{phone}              hash    none         import coaches (name lang, g:{group} = "1" per group led); ulang as above
 //	P g:{group}              hash    none         import visits/transfers for a whole group (e:{id})
 //	P gm:{group}             set     none         import participants: member phones
 //	P pinfail:{phone}        string  lock window  pin verify script: wrong PINs in a row
 //	P pinlock:{phone}        string  30 min       pin verify script: savings locked while it exists
-//	P once:{key}             string  1 hour       side-effect scripts: the result of one hop's effect
+//	P once:{key}             string  1 hour       side-effect scripts: the result of one hop's effect; key = keyed hash of gateway, phone, session, path and node
 //	P cb:{coachPhone}        zset    none         callback script: "phone|unixms" scored by unix ms, last 100
 //	P cbday:{phone}:{yyyymmdd} string 48 hours    callback script: one request a day
 //	P flowset:{version}      string  30 days      serve: JSON of the flow and message files of a version
