@@ -66,9 +66,10 @@ const MaxInputs = 64
 // ErrTooManyInputs reports a path longer than any real session.
 var ErrTooManyInputs = errors.New("too many inputs in one session")
 
-// Handle answers one hop. Repeated and late hops get the session's last
-// reply and change nothing; a session lost from storage, or a path that
-// no longer matches it, is rebuilt from the path.
+// Handle answers one hop. The first hop of a dial starts at the main menu;
+// repeated and late hops get the session's last reply and change nothing;
+// a session lost from storage, or a path that no longer matches it, is
+// rebuilt from the path.
 func (e *Engine) Handle(ctx context.Context, hop Hop) (Reply, error) {
 	if len(hop.Inputs) > MaxInputs || hop.Seq > MaxInputs {
 		return Reply{}, ErrTooManyInputs
