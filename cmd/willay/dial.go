@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"net/http/httptest"
+	neturl "net/url"
 	"os"
 	"strings"
 
@@ -13,6 +14,7 @@ import (
 	"github.com/willay-pe/willay/internal/config"
 	"github.com/willay-pe/willay/internal/dial"
 	"github.com/willay-pe/willay/internal/phone"
+	"github.com/willay-pe/willay/internal/server"
 )
 
 // dialCmd is the terminal phone. Without --url it starts Willay in-process
@@ -22,6 +24,7 @@ func dialCmd(ctx context.Context, args []string, in io.Reader, out io.Writer) er
 	number := fs.String("phone", "", "the phone number to dial as (required)")
 	url := fs.String("url", "", "a running Willay, e.g. http://localhost:8080; empty: in-process demo")
 	code := fs.String("code", "*500#", "the service code dialed")
+	secret := fs.String("secret", os.Getenv("WILLAY_USSD_SECRET"), "the server's WILLAY_USSD_SECRET (default: this environment's)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -51,6 +54,10 @@ func dialCmd(ctx context.Context, args []string, in io.Reader, out io.Writer) er
 		defer srv.Close()
 		base = srv.URL
 	}
-	p := &dial.Phone{URL: base + "/ussd/africastalking", Number: *number, ServiceCode: *code}
+	endpoint := base + "/ussd/africastalking"
+	if *secret != "" {
+		endpoint += "?" + server.SecretParam + "=" + neturl.QueryEscape(*secret)
+	}
+	p := &dial.Phone{URL: endpoint, Number: *number, ServiceCode: *code}
 	return p.Run(ctx, in, out)
 }

@@ -29,7 +29,14 @@ func serve(ctx context.Context, args []string, out io.Writer) error {
 	if err != nil {
 		return err
 	}
+	if err := cfg.CheckServe(); err != nil {
+		return err
+	}
 	log := logger(cfg.LogLevel, os.Stderr)
+	if cfg.USSD.Open && !cfg.USSD.Protected() {
+		log.Warn("WILLAY_USSD_OPEN=true: the USSD endpoints accept hops from anyone, with no secret and from any address; " +
+			"anyone who knows a phone number can read that family's data unless something in front of Willay stops them")
+	}
 	a, err := app.New(ctx, cfg, log, clockOf(ctx))
 	if err != nil {
 		return err
@@ -92,7 +99,11 @@ func banner(out io.Writer, cfg config.Config, port int) {
 		store = "in-process Redis (data is lost on exit; set REDIS_URL for a real one)"
 	}
 	fmt.Fprintf(out, "Willay is listening on http://localhost:%d with %s.\n", port, store)
-	fmt.Fprintf(out, "USSD gateway URL (Africa's Talking format): POST http://localhost:%d/ussd/africastalking\n", port)
+	query, flag := "", ""
+	if cfg.USSD.Secret != "" {
+		query, flag = "?secret=$WILLAY_USSD_SECRET", " --secret $WILLAY_USSD_SECRET"
+	}
+	fmt.Fprintf(out, "USSD gateway URL (Africa's Talking format): POST http://localhost:%d/ussd/africastalking%s\n", port, query)
 	if cfg.Twilio.Enabled() {
 		fmt.Fprintf(out, "SMS go to Twilio; its webhooks: %s/sms/twilio and %s/sms/twilio/status\n", cfg.PublicURL, cfg.PublicURL)
 	} else if cfg.RedisURL == "" {
@@ -105,7 +116,7 @@ func banner(out io.Writer, cfg config.Config, port int) {
 	}
 	fmt.Fprintln(out, "\nDial from another terminal as one of the demo people:")
 	for _, p := range demo.People {
-		fmt.Fprintf(out, "  go run ./cmd/willay dial --url http://localhost:%d --phone %s   # %s\n", port, p.Phone, p.Who)
+		fmt.Fprintf(out, "  go run ./cmd/willay dial --url http://localhost:%d%s --phone %s   # %s\n", port, flag, p.Phone, p.Who)
 	}
-	fmt.Fprintf(out, "\nOr with curl: curl -d sessionId=s1 -d serviceCode='*500#' -d phoneNumber=%s -d text= http://localhost:%d/ussd/africastalking\n", demo.Spanish, port)
+	fmt.Fprintf(out, "\nOr with curl: curl -d sessionId=s1 -d serviceCode='*500#' -d phoneNumber=%s -d text= 'http://localhost:%d/ussd/africastalking%s'\n", demo.Spanish, port, query)
 }

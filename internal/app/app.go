@@ -5,6 +5,7 @@ package app
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"net/http"
@@ -84,7 +85,7 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, now Now) (*Ap
 	a.Broadcasts.Allowed = func(t time.Time) time.Time { return a.Library.Current().Reminders.NextAllowed(t) }
 	a.Engine = engine.New(engine.Config{
 		Store: a.Store, Library: a.Library, Actions: engine.Actions(), Screens: Screens(cfg),
-		Location: cfg.TZ, Now: now, PINKey: cfg.PINKey, Log: log, SMS: messenger{a.SMS}, Broadcasts: a.Broadcasts,
+		Location: cfg.TZ, Now: now, PINKey: cfg.PINKey, Log: log, SMS: messenger{a.SMS}, SMSPerDay: cfg.SMS.ReplyLimit, Broadcasts: a.Broadcasts,
 	})
 	a.Broadcasts.Texts = a.Engine // the engine renders texts; it needs the service for the coach menu
 	a.Reminders = scheduler.New(scheduler.Config{Store: a.Store, Engine: a.Engine, Location: cfg.TZ, Now: now, Log: log})
@@ -99,6 +100,7 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, now Now) (*Ap
 	a.Handler = server.New(server.Deps{
 		Engine: a.Engine, Gateways: []ussd.Gateway{africastalking.Gateway{}}, Storage: a.Store,
 		Log: log, Registry: reg, HopTimeout: cfg.HopTimeout,
+		Guard: server.Guard{Secret: cfg.USSD.Secret, Allow: cfg.USSD.Allow}, TrustedProxies: cfg.USSD.TrustedProxies,
 		SMS: &server.SMSDeps{AuthToken: cfg.Twilio.AuthToken, PublicURL: cfg.PublicURL, Store: a.Store,
 			LoopLimit: cfg.SMS.LoopLimit, Now: now},
 	})
@@ -129,7 +131,11 @@ func (a *App) pipeline(now Now) (*outbound.Pipeline, error) {
 type messenger struct{ p *outbound.Pipeline }
 
 func (m messenger) Send(ctx context.Context, msg engine.Message) error {
-	_, err := m.p.Send(ctx, outbound.Request{ID: msg.ID, To: msg.To, Lang: msg.Lang, Text: msg.Text, Kind: msg.Kind, Exempt: msg.Exempt})
+	_, err := m.p.Send(ctx, outbound.Request{ID: msg.ID, To: msg.To, Lang: msg.Lang, Text: msg.Text, Kind: msg.Kind, Exempt: msg.Exempt,
+		Quota: sms.Quota{PerDay: msg.PerDay, Day: msg.Day}})
+	if errors.Is(err, sms.ErrOverQuota) {
+		return engine.ErrOverQuota
+	}
 	return err
 }
 

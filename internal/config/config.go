@@ -5,6 +5,7 @@ package config
 import (
 	"encoding/hex"
 	"fmt"
+	"net/netip"
 	"os"
 	"strconv"
 	"strings"
@@ -37,7 +38,26 @@ type Config struct {
 	PublicURL string // WILLAY_PUBLIC_URL: how Twilio reaches this service
 	Twilio    Twilio
 	SMS       SMS
+	USSD      USSD
 }
+
+// USSD says who may post hops to the gateway endpoints. Africa's Talking
+// does not sign its requests: the endpoint accepts a secret in the callback
+// URL, the gateway's addresses, or both (then a hop needs both).
+type USSD struct {
+	Secret string         // WILLAY_USSD_SECRET: the callback URL ends in ?secret=…
+	Allow  []netip.Prefix // WILLAY_USSD_ALLOW: the gateway's addresses, IPs or CIDRs, comma-separated
+	// Open accepts hops with neither, when the operator protects the
+	// endpoint another way (WILLAY_USSD_OPEN).
+	Open bool
+	// TrustedProxies are the proxies whose X-Forwarded-For names the
+	// client (WILLAY_TRUSTED_PROXIES, IPs or CIDRs); none: the peer's
+	// address is the client's.
+	TrustedProxies []netip.Prefix
+}
+
+// Protected tells whether hops need a secret or an allowed address.
+func (u USSD) Protected() bool { return u.Secret != "" || len(u.Allow) > 0 }
 
 // Twilio selects Twilio as the SMS provider when the account is set.
 type Twilio struct {
@@ -59,6 +79,7 @@ type SMS struct {
 	Worker      bool // WILLAY_WORKER: serve also sends (else run willay worker)
 	Reminders   bool // WILLAY_REMINDERS: the scheduler sends reminders
 	LoopLimit   int  // WILLAY_SMS_LOOP_LIMIT: inbound messages a minute before a number is ignored
+	ReplyLimit  int  // WILLAY_SMS_REPLY_LIMIT: "send me this by SMS" a phone may get a day, 0 no limit
 }
 
 // demoPINKey keys PINs only in demo mode, where data is made up.
@@ -110,7 +131,69 @@ func FromEnv(getenv func(string) string) (Config, error) {
 	if c.PINKey, err = pinKey(getenv("WILLAY_PIN_KEY"), c.Demo); err != nil {
 		return c, err
 	}
+	if c.USSD, err = readUSSD(get); err != nil {
+		return c, err
+	}
 	return c, c.readSMS(get)
+}
+
+// minSecret is the shortest WILLAY_USSD_SECRET accepted: long enough not
+// to be guessed over HTTP.
+const minSecret = 16
+
+// readUSSD reads who may post hops. The secret travels in a URL, so it is
+// limited to characters a URL carries as they are.
+func readUSSD(get func(k, def string) string) (USSD, error) {
+	u := USSD{Secret: get("WILLAY_USSD_SECRET", "")}
+	if len(u.Secret) > 0 && len(u.Secret) < minSecret {
+		return u, fmt.Errorf("WILLAY_USSD_SECRET is too short: use at least %d random characters (`openssl rand -hex 16`)", minSecret)
+	}
+	if strings.Trim(u.Secret, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-._~") != "" {
+		return u, fmt.Errorf("WILLAY_USSD_SECRET: use only letters, digits and - . _ ~ (it goes into a URL as it is)")
+	}
+	var err error
+	if u.Allow, err = prefixes("WILLAY_USSD_ALLOW", get("WILLAY_USSD_ALLOW", "")); err != nil {
+		return u, err
+	}
+	if u.TrustedProxies, err = prefixes("WILLAY_TRUSTED_PROXIES", get("WILLAY_TRUSTED_PROXIES", "")); err != nil {
+		return u, err
+	}
+	if u.Open, err = strconv.ParseBool(get("WILLAY_USSD_OPEN", "false")); err != nil {
+		return u, fmt.Errorf("WILLAY_USSD_OPEN: %w", err)
+	}
+	return u, nil
+}
+
+// prefixes reads a comma-separated list of IPs and CIDRs.
+func prefixes(key, v string) ([]netip.Prefix, error) {
+	var out []netip.Prefix
+	for _, s := range strings.Split(v, ",") {
+		s = strings.TrimSpace(s)
+		if s == "" {
+			continue
+		}
+		p, err := netip.ParsePrefix(s)
+		if err != nil {
+			a, aerr := netip.ParseAddr(s)
+			if aerr != nil {
+				return nil, fmt.Errorf("%s: %q is neither an IP address nor a CIDR like 203.0.113.0/24", key, s)
+			}
+			p = netip.PrefixFrom(a, a.BitLen())
+		}
+		out = append(out, p.Masked())
+	}
+	return out, nil
+}
+
+// CheckServe is what serving USSD needs beyond FromEnv: outside demo mode,
+// an endpoint that anyone may post to is refused, unless the operator says
+// it is protected another way.
+func (c Config) CheckServe() error {
+	if c.Demo || c.USSD.Protected() || c.USSD.Open {
+		return nil
+	}
+	return fmt.Errorf("the USSD endpoint would accept hops from anyone: set WILLAY_USSD_SECRET (and end the gateway's callback URL with ?secret=…), " +
+		"or WILLAY_USSD_ALLOW to the gateway's addresses, or WILLAY_USSD_OPEN=true if something else protects it")
 }
 
 // readSMS reads the SMS settings; Twilio needs all of its account or none.
@@ -131,7 +214,7 @@ func (c *Config) readSMS(get func(k, def string) string) error {
 	}{
 		{"WILLAY_SMS_RATE", 0, 0, &c.SMS.Rate}, {"WILLAY_SMS_CONCURRENCY", 10, 1, &c.SMS.Concurrency},
 		{"WILLAY_SMS_MAX_RETRY", 8, 0, &c.SMS.MaxRetry}, {"WILLAY_SMS_LOOP_LIMIT", 10, 1, &c.SMS.LoopLimit},
-		{"WILLAY_BROADCAST_LIMIT", 3, 1, &c.BroadcastLimit},
+		{"WILLAY_BROADCAST_LIMIT", 3, 1, &c.BroadcastLimit}, {"WILLAY_SMS_REPLY_LIMIT", 5, 0, &c.SMS.ReplyLimit},
 	} {
 		v, err := strconv.Atoi(get(n.key, strconv.Itoa(n.def)))
 		if err != nil || v < n.min {

@@ -63,3 +63,60 @@ func TestTwilioSettings(t *testing.T) {
 		t.Errorf("no Twilio by default: %+v", c)
 	}
 }
+
+// TestUSSDProtection: outside demo mode, serving refuses an endpoint that
+// anyone may post to; a bad secret or address list is refused as read.
+func TestUSSDProtection(t *testing.T) {
+	prod := func(m map[string]string) map[string]string {
+		m["REDIS_URL"], m["WILLAY_PIN_KEY"] = "redis://x", strings.Repeat("ab", 32)
+		return m
+	}
+	const refused = "the USSD endpoint would accept hops from anyone: set WILLAY_USSD_SECRET (and end the gateway's callback URL with ?secret=…), " +
+		"or WILLAY_USSD_ALLOW to the gateway's addresses, or WILLAY_USSD_OPEN=true if something else protects it"
+	for _, c := range []struct {
+		name string
+		env  map[string]string
+		read string // FromEnv's error
+		serv string // CheckServe's error
+	}{
+		{"demo needs nothing", map[string]string{}, "", ""},
+		{"production with neither", prod(map[string]string{}), "", refused},
+		{"production open", prod(map[string]string{"WILLAY_USSD_OPEN": "true"}), "", ""},
+		{"production open=false", prod(map[string]string{"WILLAY_USSD_OPEN": "false"}), "", refused},
+		{"production with a secret", prod(map[string]string{"WILLAY_USSD_SECRET": "0123456789abcdef"}), "", ""},
+		{"production with addresses", prod(map[string]string{"WILLAY_USSD_ALLOW": "196.201.214.0/24, 2001:db8::1"}), "", ""},
+		{"short secret", prod(map[string]string{"WILLAY_USSD_SECRET": "abc"}),
+			"WILLAY_USSD_SECRET is too short: use at least 16 random characters (`openssl rand -hex 16`)", ""},
+		{"secret with URL characters", prod(map[string]string{"WILLAY_USSD_SECRET": "0123456789abcdef&x=1"}),
+			"WILLAY_USSD_SECRET: use only letters, digits and - . _ ~ (it goes into a URL as it is)", ""},
+		{"bad address", prod(map[string]string{"WILLAY_USSD_ALLOW": "196.201.214.0/24,gateway.example"}),
+			`WILLAY_USSD_ALLOW: "gateway.example" is neither an IP address nor a CIDR like 203.0.113.0/24`, ""},
+		{"bad proxy", map[string]string{"WILLAY_TRUSTED_PROXIES": "10.0.0.0/33"},
+			`WILLAY_TRUSTED_PROXIES: "10.0.0.0/33" is neither an IP address nor a CIDR like 203.0.113.0/24`, ""},
+		{"bad open", prod(map[string]string{"WILLAY_USSD_OPEN": "yes please"}), `WILLAY_USSD_OPEN: strconv.ParseBool: parsing "yes please": invalid syntax`, ""},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			cfg, err := FromEnv(env(c.env))
+			if got := errText(err); got != c.read {
+				t.Fatalf("FromEnv: %q, want %q", got, c.read)
+			}
+			if err != nil {
+				return
+			}
+			if got := errText(cfg.CheckServe()); got != c.serv {
+				t.Errorf("CheckServe: %q, want %q", got, c.serv)
+			}
+		})
+	}
+	c, _ := FromEnv(env(prod(map[string]string{"WILLAY_USSD_ALLOW": "196.201.214.7", "WILLAY_TRUSTED_PROXIES": "10.0.0.0/8"})))
+	if len(c.USSD.Allow) != 1 || c.USSD.Allow[0].String() != "196.201.214.7/32" || c.USSD.TrustedProxies[0].String() != "10.0.0.0/8" {
+		t.Errorf("addresses: %v, proxies %v", c.USSD.Allow, c.USSD.TrustedProxies)
+	}
+}
+
+func errText(err error) string {
+	if err == nil {
+		return ""
+	}
+	return err.Error()
+}

@@ -41,6 +41,8 @@ type Call struct {
 	TIn    func(lang, id string, vars map[string]any) string
 	PIN    func(pin string) string
 	SMS    Messenger
+	// SMSPerDay limits what sms.send sends a phone a day (0: no limit).
+	SMSPerDay int
 	// Broadcasts makes and cancels a coach's broadcasts.
 	Broadcasts *broadcast.Service
 }
@@ -59,7 +61,7 @@ func Actions() map[string]Action {
 	m := map[string]Action{
 		"pin.status": {ActionSpec: flow.ActionSpec{Outcomes: []string{"set", "unset", "locked"}}, Run: pinStatus},
 		"pin.choose": {ActionSpec: flow.ActionSpec{Outcomes: []string{"ok"}, Input: true}, Run: pinChoose},
-		"pin.confirm": {ActionSpec: flow.ActionSpec{Outcomes: []string{"ok", "mismatch"}, Input: true},
+		"pin.confirm": {ActionSpec: flow.ActionSpec{Outcomes: []string{"ok", "mismatch", "set", "locked"}, Input: true},
 			SideEffect: true, Run: pinConfirm},
 		"pin.verify": {ActionSpec: flow.ActionSpec{Outcomes: []string{"ok", "wrong", "locked"}, Input: true},
 			SideEffect: true, Run: pinVerify},
@@ -74,7 +76,7 @@ func Actions() map[string]Action {
 		"coach.info":   {Run: coachInfo, Sample: Result{Vars: map[string]any{"Coach": "Maximiliano"}}},
 		"language.set": {ActionSpec: flow.ActionSpec{Outcomes: []string{"ok"}}, SideEffect: true, Run: languageSet},
 		"coach.agenda": {Run: coachAgenda, Sample: Result{Items: []map[string]any{sampleEvent}}},
-		"sms.send":     {ActionSpec: flow.ActionSpec{Outcomes: []string{"ok"}}, SideEffect: true, Run: smsSend},
+		"sms.send":     {ActionSpec: flow.ActionSpec{Outcomes: []string{"ok", "limit"}}, SideEffect: true, Run: smsSend},
 		"coach.callbacks": {Run: coachCallbacks, Sample: Result{Items: []map[string]any{
 			{"Name": "Rosa Quispe Huaman", "Phone": "987654321", "When": "27/11 09:30"}}}},
 	}
@@ -132,8 +134,19 @@ func pinConfirm(ctx context.Context, c *Call) (Result, error) {
 	if first == "" || !hmac.Equal([]byte(first), []byte(h)) {
 		return Result{Outcome: "mismatch", Notice: "pin.mismatch"}, nil
 	}
-	if err := c.Store.SetPIN(ctx, c.Person.Phone, h); err != nil {
+	r, err := c.Store.SetPIN(ctx, c.Person.Phone, h)
+	if err != nil {
 		return Result{}, err
+	}
+	// A session that waited at "type it again" may be stale: another one
+	// may have set a PIN, or locked the savings, since.
+	switch {
+	case r.LockedFor > 0:
+		c.Person.LockedFor = r.LockedFor
+		return Result{Outcome: "locked"}, nil
+	case !r.OK:
+		c.Person.PINSet = true
+		return Result{Outcome: "set", Notice: "pin.already"}, nil
 	}
 	c.Person.PINSet = true
 	return Result{Outcome: "ok"}, nil
@@ -159,14 +172,21 @@ func pinLock(_ context.Context, c *Call) (Result, error) {
 	return Result{Vars: map[string]any{"Minutes": max(min, 1)}}, nil
 }
 
+// ErrUnavailable is data that cannot be shown (a stored value that does not
+// parse): its screen says so, and the rest of the menus work.
+var ErrUnavailable = errors.New("data unavailable")
+
 func savingsBalance(_ context.Context, c *Call) (Result, error) {
 	s := c.Person.Savings
 	if s == nil {
 		return Result{}, nil
 	}
+	if s.Bad != "" {
+		return Result{}, fmt.Errorf("savings: %s: %w", s.Bad, ErrUnavailable)
+	}
 	asOf, err := time.ParseInLocation("2006-01-02", s.AsOf, c.Now.Location())
 	if err != nil {
-		return Result{}, fmt.Errorf("savings of %s: date %q: %w", c.Person.Phone, s.AsOf, err)
+		return Result{}, fmt.Errorf("savings: date %q: %w", s.AsOf, ErrUnavailable)
 	}
 	return Result{Vars: map[string]any{"Balance": program.Money(s.Cents), "AsOf": program.Day(asOf, c.Now)}}, nil
 }
@@ -252,7 +272,11 @@ func smsSend(ctx context.Context, c *Call) (Result, error) {
 	if err != nil {
 		return Result{}, err
 	}
-	err = c.SMS.Send(ctx, Message{ID: "ussd:" + c.Once, To: c.Person.Phone, Lang: c.Person.Lang, Text: text, Kind: "reply", Exempt: true})
+	err = c.SMS.Send(ctx, Message{ID: "ussd:" + c.Once, To: c.Person.Phone, Lang: c.Person.Lang, Text: text, Kind: "reply", Exempt: true,
+		PerDay: c.SMSPerDay, Day: c.Now.Format("20060102")})
+	if errors.Is(err, ErrOverQuota) {
+		return Result{Outcome: "limit"}, nil
+	}
 	return Result{Outcome: "ok"}, err
 }
 

@@ -30,6 +30,9 @@ type Config struct {
 	PINKey   []byte
 	Log      *slog.Logger
 	SMS      Messenger // may be nil: actions that send SMS then fail
+	// SMSPerDay is how many "send me this by SMS" a phone may get a day
+	// (0: no limit).
+	SMSPerDay int
 	// Broadcasts serves the coach's broadcast menu; nil: its actions fail.
 	Broadcasts *broadcast.Service
 }
@@ -63,9 +66,10 @@ const MaxInputs = 64
 // ErrTooManyInputs reports a path longer than any real session.
 var ErrTooManyInputs = errors.New("too many inputs in one session")
 
-// Handle answers one hop. Repeated and late hops get the session's last
-// reply and change nothing; a session lost from storage, or a path that
-// no longer matches it, is rebuilt from the path.
+// Handle answers one hop. The first hop of a dial starts at the main menu;
+// repeated and late hops get the session's last reply and change nothing;
+// a session lost from storage, or a path that no longer matches it, is
+// rebuilt from the path.
 func (e *Engine) Handle(ctx context.Context, hop Hop) (Reply, error) {
 	if len(hop.Inputs) > MaxInputs || hop.Seq > MaxInputs {
 		return Reply{}, ErrTooManyInputs
@@ -76,6 +80,12 @@ func (e *Engine) Handle(ctx context.Context, hop Hop) (Reply, error) {
 	}
 	if person.Role == program.Unknown {
 		return e.Unregistered(), nil
+	}
+	if hop.first() {
+		// A new dial that reuses a session ID must not get the last screen
+		// back (it may be the balance): it starts at the main menu. The
+		// gateway's duplicate of the first request gets the menu again.
+		sess = nil
 	}
 	p := e.position(hop, sess)
 	if sess != nil && (p.answered || sess.End) {
@@ -131,13 +141,14 @@ func (e *Engine) position(hop Hop, sess *Session) position {
 		keys := append(append([]string(nil), prev...), make([]string, hop.Seq-n)...)
 		if len(hop.Inputs) > 0 {
 			inputs[hop.Seq-1] = hop.Inputs[len(hop.Inputs)-1]
-			keys[hop.Seq-1] = e.inputKey(hop.SessionID, inputs[hop.Seq-1])
+			keys[hop.Seq-1] = e.inputKey(hop.scope(), inputs[hop.Seq-1])
 		}
 		return position{keys: keys, inputs: inputs, from: hop.Seq - 1}
 	}
 	keys := make([]string, len(hop.Inputs))
+	scope := hop.scope()
 	for i, in := range hop.Inputs {
-		keys[i] = e.inputKey(hop.SessionID, in)
+		keys[i] = e.inputKey(scope, in)
 	}
 	p := position{keys: keys, inputs: hop.Inputs}
 	switch {
@@ -166,13 +177,24 @@ func isPrefix(a, b []string) bool {
 	return true
 }
 
+// first tells whether the hop opens a dial: nothing typed yet.
+func (h Hop) first() bool { return len(h.Inputs) == 0 && h.Seq == 0 }
+
+// scope is whose a hop is: the gateway, the phone and the gateway's
+// session. Every key of an input or a side effect is built within it, so
+// that a session ID reused by another phone (or gateway) names another
+// effect, never the first phone's result.
+func (h Hop) scope() string {
+	return h.Gateway + "\x00" + h.Phone + "\x00" + h.SessionID
+}
+
 // inputKey names what was typed without revealing it: keyed with the PIN
 // key, so that a copy of Redis does not give away 4-digit PINs.
-func (e *Engine) inputKey(session, in string) string {
+func (e *Engine) inputKey(scope, in string) string {
 	m := e.macs.Get().(hash.Hash)
 	defer e.macs.Put(m)
 	m.Reset()
-	m.Write([]byte(session))
+	m.Write([]byte(scope))
 	m.Write([]byte{0})
 	m.Write([]byte(strings.TrimSpace(in)))
 	var sum [sha256.Size]byte
@@ -187,6 +209,9 @@ func (e *Engine) start(ctx context.Context, sess *Session, p *program.Person, ho
 	r := &run{e: e, ctx: ctx, p: p, hop: hop, now: e.Now().In(e.LocationOf(p))}
 	if sess != nil {
 		b, err := e.Library.Get(ctx, sess.Version)
+		if err != nil && !errors.Is(err, ErrVersionGone) {
+			return nil, false, err // storage did not answer: busy, and the session stays as it is
+		}
 		if err == nil && b.Flows.Node(sess.Flow, sess.Node) != nil {
 			r.b, r.s = b, sess
 			if r.s.Vars == nil {
@@ -244,13 +269,16 @@ var errReplayStop = errors.New("replay stops before a side effect")
 
 // advance applies the inputs this hop brings. A rebuilt session replays
 // every input but the last without side effects; the last is what the
-// person just typed.
+// person just typed. A replay that stops before a side effect leaves the
+// rest unapplied, and the screen says so (session.retype): the person is
+// asked again there, never silently.
 func (r *run) advance(p position) error {
 	n := len(p.keys)
 	if p.rebuild {
 		r.replaying = true
 		for i := 0; i < n-1; i++ {
 			if err := r.input(p, i); err == errReplayStop {
+				r.notice, r.noticeVars = "session.retype", nil
 				return nil
 			} else if err != nil {
 				return err
@@ -398,13 +426,13 @@ func (r *run) runAction(n *flow.Node, name, in string) (Result, error) {
 func (r *run) call(n *flow.Node, in string) *Call {
 	return &Call{
 		Person: r.p, Sess: r.s, Input: in, Args: n.Args, Now: r.now, Store: r.e.Store,
-		Once: r.e.inputKey(r.s.ID, strings.Join(r.path, "*")+"\x00"+n.ID),
+		Once: r.e.inputKey(r.hop.scope(), strings.Join(r.path, "*")+"\x00"+n.ID),
 		T:    func(id string) string { return r.textOr(id, "") },
 		TIn: func(lang, id string, vars map[string]any) string {
 			s, _, _ := r.b.Catalog.Text(lang, id, vars)
 			return r.e.Screens.normalize(r.b.Catalog.Resolve(lang), s)
 		},
-		SMS: r.e.SMS, Broadcasts: r.e.Broadcasts,
+		SMS: r.e.SMS, SMSPerDay: r.e.SMSPerDay, Broadcasts: r.e.Broadcasts,
 		PIN: PINHasher(r.e.PINKey, r.p.Phone),
 	}
 }

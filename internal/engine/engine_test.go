@@ -286,9 +286,14 @@ func TestLatestInputOnly(t *testing.T) {
 	}
 }
 
+// retypeES is the line on top of a screen that a lost session was rebuilt
+// to, short of a side effect: what was typed last was not applied.
+const retypeES = "Se corto la sesion. Lo ultimo que escribio no se guardo.\n"
+
 // TestLostSession deletes the session before the last hop: the engine
 // rebuilds it from the path, replaying no side effect, and the input just
-// typed is applied as usual.
+// typed is applied as usual; a replay that stops short of a side effect
+// says that the last input was not applied.
 func TestLostSession(t *testing.T) {
 	for _, c := range []struct {
 		name, phone string
@@ -307,18 +312,18 @@ func TestLostSession(t *testing.T) {
 		{name: "the last input is a side effect", phone: phoneRosa, before: []string{}, path: []string{"4"},
 			want: "Listo. Su yachachiq Maximiliano recibio su pedido y le llamara." + navES},
 		{name: "call-back crossed", phone: phoneRosa, before: []string{"4"}, path: []string{"4", "0"},
-			want: menuES, effects: []string{"RequestCallback"}},
+			want: retypeES + menuES, effects: []string{"RequestCallback"}},
 		{name: "call-back crossed, then a page", phone: phoneRosa, before: []string{"4"}, path: []string{"4", "00", "2"},
-			want: menuES, effects: []string{"RequestCallback"}},
+			want: retypeES + menuES, effects: []string{"RequestCallback"}},
 		{name: "PIN confirmation crossed", phone: phoneLucia, before: []string{"1", "1234"}, path: []string{"1", "1234", "1234", "0"},
-			want: confirmPIN, effects: []string{"SetPIN"}},
+			want: retypeES + confirmPIN, effects: []string{"SetPIN"}},
 		{name: "PIN entry crossed", phone: phoneCarmen, before: []string{"1", testPIN}, path: []string{"1", testPIN, "0"},
-			want: askPIN, effects: []string{"VerifyPIN"}},
+			want: retypeES + askPIN, effects: []string{"VerifyPIN"}},
 		{name: "wrong PIN crossed", phone: phoneCarmen, before: []string{"1"}, path: []string{"1", "0000", "1111"},
-			want: askPIN, effects: []string{"VerifyPIN"}},
+			want: retypeES + askPIN, effects: []string{"VerifyPIN"}},
 		{name: "language crossed", phone: phoneRosa, before: []string{"5", "2"}, path: []string{"5", "2", "00"},
 			// Quechua: the language was stored by the hop before the loss.
-			want: "Simiykita akllay:\n1 Español\n2 Runasimi\n3 Shipibo\n0 Kutiy  00 Menu", effects: []string{"SetLanguage"}},
+			want: "Rimanakuy kuchukurqan. Qhipa qillqasqaykiqa manam waqaychakurqanchu.\nSimiykita akllay:\n1 Español\n2 Runasimi\n3 Shipibo\n0 Kutiy  00 Menu", effects: []string{"SetLanguage"}},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			want := c.want
@@ -348,13 +353,30 @@ func TestLostSession(t *testing.T) {
 	}
 }
 
+// TestLostSessionLatestInputGateway: a gateway that sends only the latest
+// input cannot give the path back, so a lost session restarts at the main
+// menu with session.restarted on top: the input is not applied, and the
+// person is told.
+func TestLostSessionLatestInputGateway(t *testing.T) {
+	f := newFixture(t)
+	f.dialLatest(t, "s", phoneRosa, "2")
+	f.store.lose("s")
+	calls := f.store.count("RequestCallback")
+	if got := f.hopSeq(t, "s", phoneRosa, 2, "4").Text; got != "Empecemos de nuevo.\n"+menuES {
+		t.Errorf("after the loss:\n%s", got)
+	}
+	if n := f.store.count("RequestCallback") - calls; n != 0 {
+		t.Errorf("the input was applied on the main menu: %d call-back requests", n)
+	}
+}
+
 // TestLostSessionThenContinues checks that a session rebuilt short of a
 // side effect goes on normally from where the replay stopped.
 func TestLostSessionThenContinues(t *testing.T) {
 	f := newFixture(t)
 	f.dial(t, "s", phoneCarmen, "1", testPIN)
 	f.store.lose("s")
-	if got := f.hop(t, "s", phoneCarmen, "1", testPIN, "0").Text; got != askPIN {
+	if got := f.hop(t, "s", phoneCarmen, "1", testPIN, "0").Text; got != retypeES+askPIN {
 		t.Fatalf("the replay stopped at\n%s", got)
 	}
 	if got := f.hop(t, "s", phoneCarmen, "1", testPIN, "0", testPIN).Text; !strings.HasPrefix(got, "Sus ahorros: S/ 1,234.56") {
@@ -492,6 +514,32 @@ func TestSessionRestartedWhenItsVersionIsGone(t *testing.T) {
 	}
 	if n := f.store.count("RequestCallback") - calls; n != 0 {
 		t.Errorf("the old path was applied on the new flows: %d call-back requests", n)
+	}
+}
+
+// TestVersionLoadFailureIsBusy: storage failing while loading a session's
+// flows version is not "the version is gone": the hop fails (the busy
+// screen), the session is not restarted, and it goes on once storage
+// answers.
+func TestVersionLoadFailureIsBusy(t *testing.T) {
+	ctx := context.Background()
+	f := newFixture(t)
+	if err := f.eng.Library.Publish(ctx, shippedBundle(t)); err != nil {
+		t.Fatal(err)
+	}
+	f.dial(t, "old", phoneRosa, "2")
+	f.eng.Library = NewLibrary(f.store, changedBundle(t)) // a restart: the old version is in its snapshot only
+	before := f.store.session("old")
+	f.store.failSnapshots = context.DeadlineExceeded
+	if _, err := f.eng.Handle(ctx, Hop{Gateway: "test", SessionID: "old", Phone: phoneRosa, Inputs: []string{"2", "00"}}); !errors.Is(err, context.DeadlineExceeded) {
+		t.Fatalf("a timeout loading the version: %v, want the timeout (busy)", err)
+	}
+	if after := f.store.session("old"); after.Version != before.Version || after.Node != before.Node || after.Reply != before.Reply {
+		t.Errorf("the session was overwritten: %+v, was %+v", after, before)
+	}
+	f.store.failSnapshots = nil
+	if got := f.hop(t, "old", phoneRosa, "2", "00").Text; got != menuES {
+		t.Errorf("once storage answers, the session goes on on its version:\n%s", got)
 	}
 }
 

@@ -2,6 +2,7 @@ package engine
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -95,8 +96,14 @@ const (
 // that a restart with newer flows does not strand it.
 type Snapshots interface {
 	SaveSnapshot(ctx context.Context, version string, files map[string][]byte) error
+	// LoadSnapshot's error wraps ErrVersionGone when the version has no
+	// snapshot; any other error (a timeout) says nothing of the version.
 	LoadSnapshot(ctx context.Context, version string) (map[string][]byte, error)
 }
+
+// ErrVersionGone is a version with no usable snapshot. Only then does a
+// session on it restart; storage failing to answer is not this.
+var ErrVersionGone = errors.New("flows version gone")
 
 // Library serves the current bundle and any older one sessions still use.
 type Library struct {
@@ -145,8 +152,8 @@ func (l *Library) Get(ctx context.Context, version string) (*Bundle, error) {
 		return nil, err
 	}
 	b, err = LoadFiles(files)
-	if err != nil {
-		return nil, fmt.Errorf("flows version %s: %w", version, err)
+	if err != nil { // it will not load any better next time
+		return nil, fmt.Errorf("flows version %s: %w: %w", version, ErrVersionGone, err)
 	}
 	l.mu.Lock()
 	l.old[version] = b

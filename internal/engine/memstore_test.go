@@ -3,7 +3,7 @@ package engine
 import (
 	"context"
 	"encoding/json"
-	"errors"
+	"fmt"
 	"github.com/willay-pe/willay/internal/broadcast"
 	"io"
 	"log/slog"
@@ -39,7 +39,7 @@ type memStore struct {
 	calls     map[string]int
 
 	// failLoad, failSave and failEffects make the matching calls fail.
-	failLoad, failSave, failEffects error
+	failLoad, failSave, failEffects, failSnapshots error
 }
 
 const (
@@ -129,15 +129,22 @@ func (m *memStore) Save(_ context.Context, s *Session) error {
 	return nil
 }
 
-func (m *memStore) SetPIN(_ context.Context, phone, hash string) error {
+func (m *memStore) SetPIN(_ context.Context, phone, hash string) (PINCheck, error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	m.calls["SetPIN"]++
 	if m.failEffects != nil {
-		return m.failEffects
+		return PINCheck{}, m.failEffects
+	}
+	if left := m.lockedTo[phone].Sub(m.now()); left > 0 {
+		return PINCheck{LockedFor: left}, nil
+	}
+	if cur := m.pins[phone]; cur != "" && cur != hash {
+		return PINCheck{}, nil
 	}
 	m.pins[phone] = hash
-	return nil
+	delete(m.fails, phone)
+	return PINCheck{OK: true}, nil
 }
 
 func (m *memStore) VerifyPIN(_ context.Context, phone, hash, once string) (PINCheck, error) {
@@ -246,11 +253,14 @@ func (m *memStore) SaveSnapshot(_ context.Context, version string, files map[str
 	return nil
 }
 
-var errNoSnapshot = errors.New("no such snapshot")
+var errNoSnapshot = fmt.Errorf("no such snapshot: %w", ErrVersionGone)
 
 func (m *memStore) LoadSnapshot(_ context.Context, version string) (map[string][]byte, error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
+	if m.failSnapshots != nil {
+		return nil, m.failSnapshots
+	}
 	files, ok := m.snaps[version]
 	if !ok {
 		return nil, errNoSnapshot

@@ -1,11 +1,13 @@
 package engine
 
 import (
+	"errors"
 	"strconv"
 	"strings"
 
 	"github.com/willay-pe/willay/internal/catalog"
 	"github.com/willay-pe/willay/internal/flow"
+	"github.com/willay-pe/willay/internal/phone"
 )
 
 // lang is the catalog language the person reads.
@@ -62,7 +64,11 @@ func (r *run) body() ([]string, error) {
 	list := lister(n)
 	if list != "" {
 		var err error
-		if res, err = r.runAction(n, list, ""); err != nil {
+		if res, err = r.runAction(n, list, ""); errors.Is(err, ErrUnavailable) {
+			r.e.Log.Error("screen unavailable", "node", r.s.Flow+"/"+n.ID, "phone", phone.Mask(r.p.Phone), "err", err)
+			s, err := r.text("error.unavailable", nil)
+			return []string{s}, err
+		} else if err != nil {
 			return nil, err
 		}
 	}

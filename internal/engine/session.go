@@ -6,6 +6,7 @@ package engine
 
 import (
 	"context"
+	"errors"
 	"time"
 
 	"github.com/willay-pe/willay/internal/program"
@@ -65,7 +66,11 @@ type Store interface {
 // Effects are the writes actions make. Each that must happen once per hop
 // takes a once key: the same key never applies twice.
 type Effects interface {
-	SetPIN(ctx context.Context, phone, hash string) error
+	// SetPIN sets a first PIN, atomically checking that none is set and
+	// no lock holds: OK when this PIN is now the one (also when it was
+	// already), LockedFor when the savings are locked, neither when
+	// another PIN is set.
+	SetPIN(ctx context.Context, phone, hash string) (PINCheck, error)
 	VerifyPIN(ctx context.Context, phone, hash, once string) (PINCheck, error)
 	RequestCallback(ctx context.Context, p *program.Person, at time.Time, once string) (created bool, err error)
 	SetLanguage(ctx context.Context, p *program.Person, lang string) error
@@ -78,7 +83,14 @@ type Effects interface {
 type Message struct {
 	ID, To, Lang, Text, Kind string
 	Exempt                   bool // reaches people who opted out: replies to their own requests
+	// PerDay, when set, is how many such messages To may get on Day (the
+	// person's local YYYYMMDD); over it Send returns ErrOverQuota.
+	PerDay int
+	Day    string
 }
+
+// ErrOverQuota is a message refused because the phone had its day's share.
+var ErrOverQuota = errors.New("the phone's daily SMS quota is used up")
 
 // Messenger queues SMS.
 type Messenger interface {

@@ -2,11 +2,13 @@ package engine
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 
 	"github.com/willay-pe/willay/internal/catalog"
 	"github.com/willay-pe/willay/internal/keyword"
+	"github.com/willay-pe/willay/internal/phone"
 	"github.com/willay-pe/willay/internal/program"
 )
 
@@ -142,6 +144,10 @@ func (e *Engine) balance(ctx context.Context, c *smsCall, pin string) (SMSReply,
 		return c.reply("pin.locked", lock.Vars), nil
 	}
 	sav, err := savingsBalance(ctx, c.Call)
+	if errors.Is(err, ErrUnavailable) {
+		c.e.Log.Error("savings unavailable", "phone", phone.Mask(c.Person.Phone), "err", err)
+		return c.reply("error.unavailable", nil), nil
+	}
 	if err != nil || len(sav.Vars) == 0 {
 		return c.reply("savings.none", nil), err
 	}

@@ -80,6 +80,9 @@ type Request struct {
 	Text   string
 	Kind   string
 	Exempt bool // reaches opted-out people: opt-out confirmations, replies
+	// Quota limits such messages to To a day: over it, Send stores nothing
+	// and returns sms.ErrOverQuota.
+	Quota sms.Quota
 }
 
 // ErrEmpty is returned for a message with no text.
@@ -95,8 +98,11 @@ func (p *Pipeline) Send(ctx context.Context, r Request) (*sms.Message, error) {
 	}
 	enc, segs := gsm.Segments(text)
 	m := &sms.Message{ID: r.ID, To: r.To, Lang: r.Lang, Text: text, Encoding: enc.String(), Segments: segs, Kind: r.Kind,
-		Exempt: r.Exempt, History: []sms.Step{{Status: sms.Queued, At: p.cfg.Now()}}}
+		Exempt: r.Exempt, History: []sms.Step{{Status: sms.Queued, At: p.cfg.Now()}}, Quota: r.Quota}
 	created, err := p.cfg.Store.CreateMessage(ctx, m)
+	if errors.Is(err, sms.ErrOverQuota) {
+		return nil, err
+	}
 	if err != nil {
 		return nil, fmt.Errorf("store message %s: %w", r.ID, err)
 	}

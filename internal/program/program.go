@@ -65,6 +65,9 @@ func (p *Person) FirstName() string {
 type Savings struct {
 	Cents int64
 	AsOf  string // YYYY-MM-DD
+	// Bad says why the stored savings could not be read: only the
+	// savings screen fails, not the person's other menus.
+	Bad string
 }
 
 // Event kinds. Transfers are events too, so that one list answers "what is

@@ -13,13 +13,13 @@
 //	P p:{phone}              hash    none         import participants (name lang comm dist reg grp coach),
 //	                                              import savings (sav = "cents|YYYY-MM-DD"),
 //	                                              import visits/transfers (e:{id} = event, see below),
-//	                                              the person (ulang: own language choice; pin: keyed hash)
+//	                                              the person (ulang: own language choice; pin: keyed hash, set by the set PIN script)
 //	P c:{phone}              hash    none         import coaches (name lang, g:{group} = "1" per group led); ulang as above
 //	P g:{group}              hash    none         import visits/transfers for a whole group (e:{id})
 //	P gm:{group}             set     none         import participants: member phones
 //	P pinfail:{phone}        string  lock window  pin verify script: wrong PINs in a row
 //	P pinlock:{phone}        string  30 min       pin verify script: savings locked while it exists
-//	P once:{key}             string  1 hour       side-effect scripts: the result of one hop's effect
+//	P once:{key}             string  1 hour       side-effect scripts: the result of one hop's effect; key = keyed hash of gateway, phone, session, path and node
 //	P cb:{coachPhone}        zset    none         callback script: "phone|unixms" scored by unix ms, last 100
 //	P cbday:{phone}:{yyyymmdd} string 48 hours    callback script: one request a day
 //	P flowset:{version}      string  30 days      serve: JSON of the flow and message files of a version
@@ -31,6 +31,7 @@
 //	P optout:{phone}         string  none         SMS STOP/BAJA, or provider error 21610: no reminders or broadcasts
 //	P invalid:{phone}        string  none         provider errors 21211/21614: the code
 //	P outbox                 list    none         the local outbox provider (no Twilio credentials): sent messages
+//	P smsday:{phone}:{yyyymmdd} string 48 hours   create message script: "send me this by SMS" messages that day, for WILLAY_SMS_REPLY_LIMIT
 //	P inrate:{phone}:{minute} string 2 minutes    inbound loop guard: messages from a number in a minute
 //	P muted:{phone}          string  15 minutes   inbound loop guard: a number sending too many is ignored
 //	P imp:{run}              set     6 hours      import visits/transfers: "hashKey\x1feventId" the run brought, for its sweep
@@ -91,6 +92,9 @@ func (k Keys) SMSLog() string                { return k.Prefix + "smslog" }
 func (k Keys) OptOut(phone string) string    { return k.Prefix + "optout:" + phone }
 func (k Keys) Invalid(phone string) string   { return k.Prefix + "invalid:" + phone }
 func (k Keys) Outbox() string                { return k.Prefix + "outbox" }
+
+// SMSQuota counts a phone's limited messages of a day (YYYYMMDD).
+func (k Keys) SMSQuota(phone, day string) string { return k.Prefix + "smsday:" + phone + ":" + day }
 
 // Queue is the asynq queue of outgoing messages: named after the prefix, so
 // that installations sharing a Redis do not share a queue.

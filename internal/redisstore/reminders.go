@@ -144,9 +144,7 @@ func (s *Store) people(ctx context.Context, keys []string) ([]*program.Person, e
 			continue
 		}
 		p := &program.Person{Phone: k[len(s.keys.Prefix)+2:]}
-		if err := fillParticipant(p, f, groups[f["grp"]]); err != nil {
-			return nil, err
-		}
+		fillParticipant(p, f, groups[f["grp"]])
 		out = append(out, p)
 		all = append(all, p.Events...)
 	}

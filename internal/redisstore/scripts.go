@@ -35,6 +35,23 @@ redis.call('SET', KEYS[4], cjson.encode(res), 'PX', ARGV[4])
 return res
 `)
 
+// setPIN sets a first PIN unless a lock holds or another PIN is set: a
+// stale session must not replace a PIN, nor lift a lock.
+//
+// KEYS[1] participant hash, KEYS[2] failure counter, KEYS[3] lock key.
+// ARGV[1] keyed hash of the new PIN.
+// Returns {status, lock ms}: status 1 set (or already this one, which
+// forgets past failures), 0 another PIN is set, -1 locked.
+var setPIN = redis.NewScript(`
+local lock = redis.call('PTTL', KEYS[3])
+if lock > 0 then return {-1, lock} end
+local cur = redis.call('HGET', KEYS[1], 'pin')
+if cur and cur ~= ARGV[1] then return {0, 0} end
+redis.call('HSET', KEYS[1], 'pin', ARGV[1])
+redis.call('DEL', KEYS[2])
+return {1, 0}
+`)
+
 // requestCallback records a call-back request unless the participant
 // already asked today, once per hop.
 //

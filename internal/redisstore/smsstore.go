@@ -22,15 +22,25 @@ const smsTTL = 90 * 24 * time.Hour
 // smsLogMax bounds the index `willay sms log` reads.
 const smsLogMax = 200_000
 
-// createMessage stores a new message unless its ID exists.
+// createMessage stores a new message unless its ID exists, or its phone's
+// daily quota is used up (counted here, in the write a send makes anyway).
 //
-// KEYS[1] message hash, KEYS[2] history list, KEYS[3] log index.
+// KEYS[1] message hash, KEYS[2] history list, KEYS[3] log index, KEYS[4]
+// the phone's quota counter of the day.
 // ARGV[1] TTL ms, ARGV[2] log score (unix ms), ARGV[3] id, ARGV[4] first
-// step JSON, ARGV[5] index size, ARGV[6..] field/value pairs.
-// Returns 1 when created, 0 when the ID was taken.
+// step JSON, ARGV[5] index size, ARGV[6] quota (0: none), ARGV[7] quota
+// counter TTL ms, ARGV[8..] field/value pairs.
+// Returns 1 when created, 0 when the ID was taken, -1 over the quota.
 var createMessage = redis.NewScript(`
 if redis.call('EXISTS', KEYS[1]) == 1 then return 0 end
-redis.call('HSET', KEYS[1], unpack(ARGV, 6))
+local quota = tonumber(ARGV[6])
+if quota > 0 then
+  local n = tonumber(redis.call('GET', KEYS[4]) or '0')
+  if n >= quota then return -1 end
+  redis.call('INCR', KEYS[4])
+  if n == 0 then redis.call('PEXPIRE', KEYS[4], ARGV[7]) end
+end
+redis.call('HSET', KEYS[1], unpack(ARGV, 8))
 redis.call('PEXPIRE', KEYS[1], ARGV[1])
 redis.call('RPUSH', KEYS[2], ARGV[4])
 redis.call('PEXPIRE', KEYS[2], ARGV[1])
@@ -44,12 +54,18 @@ return 1
 // idempotency key.
 func (s *Store) CreateMessage(ctx context.Context, m *sms.Message) (bool, error) {
 	step, _ := json.Marshal(m.History[len(m.History)-1])
-	keys := []string{s.keys.SMS(m.ID), s.keys.SMSHistory(m.ID), s.keys.SMSLog()}
+	keys := []string{s.keys.SMS(m.ID), s.keys.SMSHistory(m.ID), s.keys.SMSLog(), s.keys.SMSQuota(m.To, m.Quota.Day)}
 	n, err := createMessage.Run(ctx, s.rdb, keys, smsTTL.Milliseconds(), m.History[0].At.UnixMilli(), m.ID, step, smsLogMax,
-		"to", m.To, "lang", m.Lang, "text", m.Text, "enc", m.Encoding, "seg", m.Segments, "kind", m.Kind,
+		m.Quota.PerDay, quotaTTL.Milliseconds(), "to", m.To, "lang", m.Lang, "text", m.Text, "enc", m.Encoding, "seg", m.Segments, "kind", m.Kind,
 		"exempt", boolField(m.Exempt), "status", string(m.Status()), "rank", rank[m.Status()]).Int()
+	if n == -1 {
+		return false, sms.ErrOverQuota
+	}
 	return n == 1, err
 }
+
+// quotaTTL keeps a day's quota counter past the end of any timezone's day.
+const quotaTTL = 48 * time.Hour
 
 func boolField(b bool) string {
 	if b {

@@ -113,9 +113,7 @@ func (s *Store) Load(ctx context.Context, sessionID, phone string) (*engine.Sess
 	if err != nil {
 		return nil, nil, err
 	}
-	if err := fillParticipant(p, f, group); err != nil {
-		return nil, nil, err
-	}
+	fillParticipant(p, f, group)
 	p.CoachName, p.CoachLang = coach.name, coach.lang
 	if ttl := lockCmd.Val(); ttl > 0 {
 		p.LockedFor = ttl
@@ -182,7 +180,10 @@ func fillCoach(p *program.Person, f map[string]string) {
 	}
 }
 
-func fillParticipant(p *program.Person, f, group map[string]string) error {
+// fillParticipant reads a participant's hash. A field that does not parse
+// marks what it feeds (Savings.Bad), so that one bad value fails one
+// screen, not every hop of the person.
+func fillParticipant(p *program.Person, f, group map[string]string) {
 	p.Role, p.Name, p.Lang = program.Participant, f["name"], language(f)
 	p.Community, p.District, p.Region = f["comm"], f["dist"], f["reg"]
 	p.Group, p.Coach, p.PINSet = f["grp"], f["coach"], f["pin"] != ""
@@ -190,12 +191,12 @@ func fillParticipant(p *program.Person, f, group map[string]string) error {
 		cents, asOf, _ := strings.Cut(sv, "|")
 		n, err := strconv.ParseInt(cents, 10, 64)
 		if err != nil {
-			return fmt.Errorf("participant %s: savings %q: %w", p.Phone, sv, err)
+			p.Savings = &program.Savings{Bad: fmt.Sprintf("stored savings %q: %v", sv, err)}
+		} else {
+			p.Savings = &program.Savings{Cents: n, AsOf: asOf}
 		}
-		p.Savings = &program.Savings{Cents: n, AsOf: asOf}
 	}
 	p.Events = append(events(f, ""), events(group, p.Group)...)
-	return nil
 }
 
 // Save implements engine.Store: the session lives for the idle time.
@@ -213,14 +214,18 @@ func (s *Store) Save(ctx context.Context, sess *engine.Session) error {
 	return set.Err()
 }
 
-// SetPIN stores a keyed hash of a new PIN and forgets past failures.
-func (s *Store) SetPIN(ctx context.Context, phone, hash string) error {
-	_, err := s.rdb.TxPipelined(ctx, func(p redis.Pipeliner) error {
-		p.HSet(ctx, s.keys.Person(phone), "pin", hash)
-		p.Del(ctx, s.keys.PINFail(phone))
-		return nil
-	})
-	return err
+// SetPIN implements engine.Effects: a first PIN, and past failures
+// forgotten, unless a lock holds or another PIN is set (one script).
+func (s *Store) SetPIN(ctx context.Context, phone, hash string) (engine.PINCheck, error) {
+	keys := []string{s.keys.Person(phone), s.keys.PINFail(phone), s.keys.PINLock(phone)}
+	res, err := setPIN.Run(ctx, s.rdb, keys, hash).Int64Slice()
+	if err != nil {
+		return engine.PINCheck{}, err
+	}
+	if len(res) != 2 {
+		return engine.PINCheck{}, errors.New("pin set: malformed reply")
+	}
+	return engine.PINCheck{OK: res[0] == 1, LockedFor: time.Duration(res[1]) * time.Millisecond}, nil
 }
 
 // VerifyPIN implements engine.Effects.
@@ -335,11 +340,17 @@ func (s *Store) SaveSnapshot(ctx context.Context, version string, files map[stri
 // LoadSnapshot implements engine.Snapshots.
 func (s *Store) LoadSnapshot(ctx context.Context, version string) (map[string][]byte, error) {
 	js, err := s.rdb.Get(ctx, s.keys.FlowSet(version)).Bytes()
+	if errors.Is(err, redis.Nil) {
+		return nil, fmt.Errorf("flows version %s: %w", version, engine.ErrVersionGone)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("flows version %s: %w", version, err)
 	}
 	files := map[string][]byte{}
-	return files, json.Unmarshal(js, &files)
+	if err := json.Unmarshal(js, &files); err != nil {
+		return nil, fmt.Errorf("flows version %s: %w: %w", version, engine.ErrVersionGone, err)
+	}
+	return files, nil
 }
 
 func itoa(n int64) string { return strconv.FormatInt(n, 10) }

@@ -2,7 +2,9 @@ package redisstore
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"net/url"
 	"os"
 	"path/filepath"
 	"sort"
@@ -10,6 +12,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/redis/go-redis/v9"
+
+	"github.com/willay-pe/willay/internal/engine"
 	"github.com/willay-pe/willay/internal/importer"
 	"github.com/willay-pe/willay/internal/program"
 	"github.com/willay-pe/willay/internal/testredis"
@@ -172,7 +177,7 @@ func TestPINLockAndOnce(t *testing.T) {
 	s, r := newStore(t)
 	ctx := context.Background()
 	phone := "+51987654321"
-	if err := s.SetPIN(ctx, phone, "right"); err != nil {
+	if _, err := s.SetPIN(ctx, phone, "right"); err != nil {
 		t.Fatal(err)
 	}
 	for i, want := range []struct {
@@ -236,5 +241,45 @@ func TestReimportMovesAndCancels(t *testing.T) {
 	_, p, _ = s.Load(context.Background(), "x", "+51987654322")
 	if len(p.Events) != 1 || p.Events[0].Kind != "training" {
 		t.Errorf("the group's meeting, no longer listed for the group, is cancelled: %+v", p.Events)
+	}
+}
+
+// TestSnapshotGoneOnlyWhenMissing: only a missing snapshot is a version
+// gone; Redis not answering is an error that says nothing of the version.
+func TestSnapshotGoneOnlyWhenMissing(t *testing.T) {
+	r := testredis.New(t)
+	u, err := url.Parse(r.URL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	proxy := testredis.NewProxy(t, u.Host)
+	opt, err := redis.ParseURL("redis://" + proxy.Addr + u.Path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	opt.ReadTimeout, opt.MaxRetries = 200*time.Millisecond, -1
+	client := redis.NewClient(opt)
+	t.Cleanup(func() { client.Close() })
+	s := New(client, r.Prefix, DefaultOptions(), nil)
+	ctx := context.Background()
+	if err := s.SaveSnapshot(ctx, "v1", map[string][]byte{"flows/a.yaml": []byte("x")}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.LoadSnapshot(ctx, "v0"); !errors.Is(err, engine.ErrVersionGone) {
+		t.Errorf("a missing snapshot: %v, want ErrVersionGone", err)
+	}
+	if err := r.Client.Set(ctx, r.Prefix+"flowset:bad", "{", 0).Err(); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.LoadSnapshot(ctx, "bad"); !errors.Is(err, engine.ErrVersionGone) {
+		t.Errorf("a snapshot that does not parse: %v, want ErrVersionGone", err)
+	}
+	proxy.Stall()
+	if _, err := s.LoadSnapshot(ctx, "v1"); err == nil || errors.Is(err, engine.ErrVersionGone) {
+		t.Errorf("Redis not answering: %v, want an error that is not ErrVersionGone", err)
+	}
+	proxy.Restore()
+	if files, err := s.LoadSnapshot(ctx, "v1"); err != nil || string(files["flows/a.yaml"]) != "x" {
+		t.Errorf("after Redis answers again: %v %v", files, err)
 	}
 }

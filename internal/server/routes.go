@@ -10,7 +10,7 @@ func routes(r *gin.Engine, d Deps, m *metrics) {
 	r.GET("/healthz", healthz(d))
 	r.GET("/metrics", gin.WrapH(promhttp.HandlerFor(d.Registry, promhttp.HandlerOpts{})))
 	for _, gw := range d.Gateways {
-		r.POST("/ussd/"+gw.Name(), handleHop(d, gw, m))
+		r.POST("/ussd/"+gw.Name(), guard(d.Guard, gw.Name(), d.Log, m), handleHop(d, gw, m))
 	}
 	r.POST("/sms/twilio", smsInbound(d, m))
 	r.POST("/sms/twilio/status", smsStatus(d))

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"log/slog"
 	"net/http"
+	"net/netip"
 	"time"
 
 	"github.com/gin-gonic/gin"
@@ -31,12 +32,27 @@ type Deps struct {
 	Registry   *prometheus.Registry
 	HopTimeout time.Duration // storage must answer within it, or the phone hears "busy"
 	SMS        *SMSDeps      // the Twilio webhooks
+	// Guard is who may post hops, on every gateway's route.
+	Guard Guard
+	// TrustedProxies are the proxies whose X-Forwarded-For is believed;
+	// none: a client's address is the peer's.
+	TrustedProxies []netip.Prefix
 }
 
 // New builds the HTTP handler.
 func New(d Deps) http.Handler {
 	gin.SetMode(gin.ReleaseMode)
 	r := gin.New()
+	proxies := make([]string, len(d.TrustedProxies))
+	for i, p := range d.TrustedProxies {
+		proxies[i] = p.String()
+	}
+	// gin trusts every proxy by default; nil trusts none, which is also
+	// what a list gin cannot read falls back to.
+	if err := r.SetTrustedProxies(proxies); err != nil {
+		d.Log.Error("trusted proxies refused: trusting none", "err", err)
+		_ = r.SetTrustedProxies(nil)
+	}
 	m := newMetrics(d.Registry)
 	routes(r, d, m)
 	return r

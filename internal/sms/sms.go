@@ -52,7 +52,20 @@ type Message struct {
 	// keeps every report in the order it came (providers' callbacks arrive
 	// out of order).
 	State Status `json:"state,omitempty"`
+	// Quota, when set, limits such messages to one phone a day; it is
+	// counted when the message is stored, not kept with it.
+	Quota Quota `json:"-"`
 }
+
+// Quota is at most PerDay messages of a kind to a phone on Day (the
+// person's local YYYYMMDD). PerDay 0 is no limit.
+type Quota struct {
+	PerDay int
+	Day    string
+}
+
+// ErrOverQuota is a message refused because its phone had its quota that day.
+var ErrOverQuota = errors.New("sms: the phone's daily quota is used up")
 
 // Status is where the message stands.
 func (m *Message) Status() Status {
