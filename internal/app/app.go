@@ -16,6 +16,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/redis/go-redis/v9"
 
+	"github.com/willay-pe/willay/internal/background"
 	"github.com/willay-pe/willay/internal/broadcast"
 	"github.com/willay-pe/willay/internal/config"
 	"github.com/willay-pe/willay/internal/demo"
@@ -45,7 +46,9 @@ type App struct {
 	Reminders *scheduler.Scheduler
 	// Broadcasts makes, sends and cancels broadcasts.
 	Broadcasts *broadcast.Service
-	mini       *miniredis.Miniredis
+	// Loops runs the background loops, recovering and counting panics.
+	Loops *background.Loops
+	mini  *miniredis.Miniredis
 }
 
 // Now is the clock, replaceable in tests.
@@ -85,15 +88,18 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, now Now) (*Ap
 		Location: cfg.TZ, Now: now, PINKey: cfg.PINKey, Log: log, SMS: messenger{a.SMS}, Broadcasts: a.Broadcasts,
 	})
 	a.Broadcasts.Texts = a.Engine // the engine renders texts; it needs the service for the coach menu
-	a.Reminders = scheduler.New(scheduler.Config{Store: a.Store, Engine: a.Engine, Location: cfg.TZ, Now: now, Log: log})
+	reg := prometheus.NewRegistry()
+	a.Loops = background.New(reg, log)
+	failures := prometheus.NewCounter(prometheus.CounterOpts{Name: "willay_reminders_failed_total",
+		Help: "Reminders whose dispatch failed; each stays due and is tried again at the next tick."})
+	a.Reminders = scheduler.New(scheduler.Config{Store: a.Store, Engine: a.Engine, Location: cfg.TZ, Now: now, Log: log, Failures: failures})
 	if cfg.Demo {
 		if err := demo.Seed(ctx, a.Store, now().In(cfg.TZ)); err != nil {
 			a.Close()
 			return nil, err
 		}
 	}
-	reg := prometheus.NewRegistry()
-	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}), newBacklog(a.Store))
+	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}), newBacklog(a.Store), failures)
 	a.Handler = server.New(server.Deps{
 		Engine: a.Engine, Gateways: []ussd.Gateway{africastalking.Gateway{}}, Storage: a.Store,
 		Log: log, Registry: reg, HopTimeout: cfg.HopTimeout,
@@ -101,6 +107,20 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, now Now) (*Ap
 			LoopLimit: cfg.SMS.LoopLimit, Now: now},
 	})
 	return a, nil
+}
+
+// Background starts, until ctx ends, the loops that send: reminders (with
+// reminders on), broadcasts. Each tick runs under Loops: a panic is logged
+// and counted, and the loop goes on.
+func (a *App) Background(ctx context.Context, reminders bool) {
+	if reminders {
+		go func() {
+			a.Loops.Do("reminders_plan", func() { a.Reminders.PlanTick(ctx) })
+			a.Loops.Every(ctx, "reminders_plan", time.Hour, a.Reminders.PlanTick)
+		}()
+		go a.Loops.Every(ctx, "reminders_dispatch", 10*time.Second, a.Reminders.DispatchTick)
+	}
+	go a.Loops.Every(ctx, "broadcasts", 2*time.Second, a.Broadcasts.Tick)
 }
 
 // pipeline builds the outgoing SMS pipeline over Twilio, or over the local

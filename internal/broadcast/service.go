@@ -581,24 +581,15 @@ func (s *Service) what(b *Broadcast, lang string) string {
 	return string(t)
 }
 
-// Run dispatches and settles every tick until ctx ends.
-func (s *Service) Run(ctx context.Context, tick time.Duration) {
-	t := time.NewTicker(tick)
-	defer t.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-			if n, err := s.Dispatch(ctx); err != nil {
-				s.Log.Error("broadcasts dispatch", "err", err)
-			} else if n > 0 {
-				s.Log.Info("broadcast messages queued", "count", n)
-			}
-			if err := s.Settle(ctx); err != nil {
-				s.Log.Error("broadcasts settle", "err", err)
-			}
-		}
+// Tick dispatches and settles: the background loop's tick.
+func (s *Service) Tick(ctx context.Context) {
+	if n, err := s.Dispatch(ctx); err != nil {
+		s.Log.Error("broadcasts dispatch", "err", err)
+	} else if n > 0 {
+		s.Log.Info("broadcast messages queued", "count", n)
+	}
+	if err := s.Settle(ctx); err != nil {
+		s.Log.Error("broadcasts settle", "err", err)
 	}
 }
 
