@@ -110,7 +110,8 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, now Now) (*Ap
 }
 
 // Background starts, until ctx ends, the loops that send: reminders (with
-// reminders on), broadcasts. Each tick runs under Loops: a panic is logged
+// reminders on), broadcasts, and the requeuer of SMS stored but not
+// queued. Each tick runs under Loops: a panic is logged
 // and counted, and the loop goes on.
 func (a *App) Background(ctx context.Context, reminders bool) {
 	if reminders {
@@ -121,6 +122,7 @@ func (a *App) Background(ctx context.Context, reminders bool) {
 		go a.Loops.Every(ctx, "reminders_dispatch", 10*time.Second, a.Reminders.DispatchTick)
 	}
 	go a.Loops.Every(ctx, "broadcasts", 2*time.Second, a.Broadcasts.Tick)
+	go a.Loops.Every(ctx, "sms_requeue", 15*time.Second, a.SMS.RequeueTick)
 }
 
 // pipeline builds the outgoing SMS pipeline over Twilio, or over the local

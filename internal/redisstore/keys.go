@@ -28,6 +28,8 @@
 //	P smsh:{id}              list    90 days      outbound: its history, one JSON step per entry
 //	P smssid:{sid}           string  90 days      outbound: provider's message SID → id, for status callbacks
 //	P smslog                 zset    none         outbound: message ids by creation time (last 200,000)
+//	P smscheck               zset    none         outbound: new message ids by creation time, until the requeuer
+//	                                              has checked each reached the queue (last 200,000)
 //	P optout:{phone}         string  none         SMS STOP/BAJA, or provider error 21610: no reminders or broadcasts
 //	P invalid:{phone}        string  none         provider errors 21211/21614: the code
 //	P outbox                 list    none         the local outbox provider (no Twilio credentials): sent messages
@@ -92,9 +94,17 @@ func (k Keys) OptOut(phone string) string    { return k.Prefix + "optout:" + pho
 func (k Keys) Invalid(phone string) string   { return k.Prefix + "invalid:" + phone }
 func (k Keys) Outbox() string                { return k.Prefix + "outbox" }
 
+func (k Keys) SMSToCheck() string { return k.Prefix + "smscheck" }
+
 // Queue is the asynq queue of outgoing messages: named after the prefix, so
 // that installations sharing a Redis do not share a queue.
 func (k Keys) Queue() string { return k.Prefix + "sms" }
+
+// QueueTask is where asynq keeps the task of message id (its task ID):
+// asynq's own layout, only read, to tell the requeuer a message is on the
+// queue. Were the layout to change, the requeuer would queue again, which
+// the task ID makes harmless.
+func (k Keys) QueueTask(id string) string { return "asynq:{" + k.Queue() + "}:t:" + id }
 
 // eventSep separates an event's fields in its hash value.
 const eventSep = "\x1f"

@@ -3,6 +3,7 @@ package redisstore
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"strconv"
 	"time"
@@ -22,9 +23,11 @@ const smsTTL = 90 * 24 * time.Hour
 // smsLogMax bounds the index `willay sms log` reads.
 const smsLogMax = 200_000
 
-// createMessage stores a new message unless its ID exists.
+// createMessage stores a new message unless its ID exists, and lists it
+// for the requeuer, which checks later that it reached the queue.
 //
-// KEYS[1] message hash, KEYS[2] history list, KEYS[3] log index.
+// KEYS[1] message hash, KEYS[2] history list, KEYS[3] log index, KEYS[4]
+// the requeuer's list.
 // ARGV[1] TTL ms, ARGV[2] log score (unix ms), ARGV[3] id, ARGV[4] first
 // step JSON, ARGV[5] index size, ARGV[6..] field/value pairs.
 // Returns 1 when created, 0 when the ID was taken.
@@ -36,6 +39,8 @@ redis.call('RPUSH', KEYS[2], ARGV[4])
 redis.call('PEXPIRE', KEYS[2], ARGV[1])
 redis.call('ZADD', KEYS[3], ARGV[2], ARGV[3])
 redis.call('ZREMRANGEBYRANK', KEYS[3], 0, -tonumber(ARGV[5]) - 1)
+redis.call('ZADD', KEYS[4], ARGV[2], ARGV[3])
+redis.call('ZREMRANGEBYRANK', KEYS[4], 0, -tonumber(ARGV[5]) - 1)
 return 1
 `)
 
@@ -44,7 +49,7 @@ return 1
 // idempotency key.
 func (s *Store) CreateMessage(ctx context.Context, m *sms.Message) (bool, error) {
 	step, _ := json.Marshal(m.History[len(m.History)-1])
-	keys := []string{s.keys.SMS(m.ID), s.keys.SMSHistory(m.ID), s.keys.SMSLog()}
+	keys := []string{s.keys.SMS(m.ID), s.keys.SMSHistory(m.ID), s.keys.SMSLog(), s.keys.SMSToCheck()}
 	n, err := createMessage.Run(ctx, s.rdb, keys, smsTTL.Milliseconds(), m.History[0].At.UnixMilli(), m.ID, step, smsLogMax,
 		"to", m.To, "lang", m.Lang, "text", m.Text, "enc", m.Encoding, "seg", m.Segments, "kind", m.Kind,
 		"exempt", boolField(m.Exempt), "status", string(m.Status()), "rank", rank[m.Status()]).Int()
@@ -278,4 +283,51 @@ func (s *Store) MessagesExist(ctx context.Context, ids []string) ([]bool, error)
 		out[i] = c.Val() == 1
 	}
 	return out, nil
+}
+
+// Storing a message and putting it on the queue are two steps (asynq
+// writes its task itself): a Redis stall between them leaves a message
+// stored as queued with no task, which nothing would ever send. Every new
+// message is listed in smscheck (by createMessage); the requeuer reads
+// those older than a grace, and puts back on the queue any still queued
+// with no task.
+
+// Stranded lists up to n messages stored before t and not yet checked,
+// oldest first, and tells for each whether it is stranded: still queued,
+// with no task on the queue. The task is looked for before the status is
+// read: a task that finished in between leaves a status past queued, never
+// a message taken for stranded while it is being sent.
+func (s *Store) Stranded(ctx context.Context, t time.Time, n int64) (ids []string, stranded []bool, err error) {
+	ids, err = s.rdb.ZRangeByScore(ctx, s.keys.SMSToCheck(), &redis.ZRangeBy{Min: "-inf",
+		Max: strconv.FormatInt(t.UnixMilli(), 10), Count: n}).Result()
+	if err != nil || len(ids) == 0 {
+		return nil, nil, err
+	}
+	pipe := s.rdb.Pipeline()
+	tasks := make([]*redis.IntCmd, len(ids))
+	sts := make([]*redis.StringCmd, len(ids))
+	for i, id := range ids {
+		tasks[i] = pipe.Exists(ctx, s.keys.QueueTask(id))
+		sts[i] = pipe.HGet(ctx, s.keys.SMS(id), "status")
+	}
+	if _, err := pipe.Exec(ctx); err != nil && !errors.Is(err, redis.Nil) {
+		return nil, nil, err
+	}
+	stranded = make([]bool, len(ids))
+	for i := range ids {
+		stranded[i] = tasks[i].Val() == 0 && sts[i].Val() == string(sms.Queued)
+	}
+	return ids, stranded, nil
+}
+
+// Checked takes messages off the requeuer's list.
+func (s *Store) Checked(ctx context.Context, ids []string) error {
+	if len(ids) == 0 {
+		return nil
+	}
+	ms := make([]any, len(ids))
+	for i, id := range ids {
+		ms[i] = id
+	}
+	return s.rdb.ZRem(ctx, s.keys.SMSToCheck(), ms...).Err()
 }
