@@ -91,6 +91,9 @@ type Request struct {
 	Text   string
 	Kind   string
 	Exempt bool // reaches opted-out people: opt-out confirmations, replies
+	// Broadcast is the broadcast the message belongs to: its outcome is
+	// counted there.
+	Broadcast string
 }
 
 // ErrEmpty is returned for a message with no text.
@@ -107,7 +110,7 @@ func (p *Pipeline) Send(ctx context.Context, r Request) (*sms.Message, error) {
 	}
 	enc, segs := gsm.Segments(text)
 	m := &sms.Message{ID: r.ID, To: r.To, Lang: r.Lang, Text: text, Encoding: enc.String(), Segments: segs, Kind: r.Kind,
-		Exempt: r.Exempt, History: []sms.Step{{Status: sms.Queued, At: p.cfg.Now()}}}
+		Exempt: r.Exempt, Broadcast: r.Broadcast, History: []sms.Step{{Status: sms.Queued, At: p.cfg.Now()}}}
 	created, err := p.cfg.Store.CreateMessage(ctx, m)
 	if err != nil {
 		return nil, fmt.Errorf("store message %s: %w", r.ID, err)

@@ -24,7 +24,8 @@
 //	P cbday:{phone}:{yyyymmdd} string 48 hours    callback script: one request a day
 //	P flowset:{version}      string  30 days      serve: JSON of the flow and message files of a version
 //	P t:{textId}             string  none         import visits/transfers: a place or topic, named by its hash
-//	P sms:{id}               hash    90 days      outbound: an outgoing message (to lang text enc seg kind exempt sid status rank)
+//	P sms:{id}               hash    90 days      outbound: an outgoing message (to lang text enc seg kind exempt bc sid status rank;
+//	                                              bc: the broadcast it belongs to)
 //	P smsh:{id}              list    90 days      outbound: its history, one JSON step per entry
 //	P smssid:{sid}           string  90 days      outbound: provider's message SID → id, for status callbacks
 //	P smslog                 zset    none         outbound: message ids by creation time (last 200,000)
@@ -38,7 +39,9 @@
 //	P imp:{run}              set     6 hours      import visits/transfers: "hashKey\x1feventId" the run brought, for its sweep
 //	P rem:due                zset    none         scheduler: reminders due in the planning window, "phone|event|rule" by send time
 //	P rem:skipped            zset    30 days      scheduler: reminders not sent, "phone|event|rule|reason" by when
-//	P bc:{id}                hash    90 days      broadcasts: json (what, to whom, when), status, queued (unix ms)
+//	P bc:{id}                hash    90 days      broadcasts: json (what, to whom, when), status, queued (unix ms),
+//	                                              cursor (recipients queued), tally = 1 and n:{status} (its messages
+//	                                              by status, kept by the message scripts as each status changes)
 //	P bcm:{id}               list    90 days      broadcasts: the recipients' phones, fixed when it was made
 //	P bc:due                 zset    none         broadcasts waiting to be queued, by time (a claim moves it one lease ahead)
 //	P bc:open                zset    none         broadcasts queued, waiting for their summary, by when queued
@@ -56,7 +59,10 @@
 // round trip; a group's events and a coach's name are cached in each server
 // for GroupTTL (15 s), so an import reaches running servers within that.
 // Scripts touch only the keys they are given, except upsertParticipant,
-// which moves a phone between group member sets it names from the hash:
+// which moves a phone between group member sets it names from the hash,
+// claimMessage, which reads the recipient's optout key, and the message
+// scripts' tally, which counts a broadcast's outcomes in the bc:{id} its
+// message names:
 // Willay runs on one Redis (with a replica or Sentinel for failover), not
 // on Redis Cluster.
 package redisstore
