@@ -63,8 +63,11 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, now Now) (*Ap
 	if err := a.connect(ctx); err != nil {
 		return nil, err
 	}
+	reg := prometheus.NewRegistry()
+	a.Loops = background.New(reg, log)
 	opts := redisstore.DefaultOptions()
 	opts.SessionTTL = cfg.SessionTTL
+	opts.Guard = a.Loops.Do
 	a.Store = redisstore.New(a.Redis, cfg.Prefix, opts, now)
 	b, err := a.loadChecked()
 	if err != nil {
@@ -88,8 +91,6 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, now Now) (*Ap
 		Location: cfg.TZ, Now: now, PINKey: cfg.PINKey, Log: log, SMS: messenger{a.SMS}, Broadcasts: a.Broadcasts,
 	})
 	a.Broadcasts.Texts = a.Engine // the engine renders texts; it needs the service for the coach menu
-	reg := prometheus.NewRegistry()
-	a.Loops = background.New(reg, log)
 	failures := prometheus.NewCounter(prometheus.CounterOpts{Name: "willay_reminders_failed_total",
 		Help: "Reminders whose dispatch failed; each stays due and is tried again at the next tick."})
 	a.Reminders = scheduler.New(scheduler.Config{Store: a.Store, Engine: a.Engine, Location: cfg.TZ, Now: now, Log: log, Failures: failures})
