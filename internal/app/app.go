@@ -111,9 +111,9 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, now Now) (*Ap
 }
 
 // Background starts, until ctx ends, the loops that send: reminders (with
-// reminders on), broadcasts, and the requeuer of SMS stored but not
-// queued. Each tick runs under Loops: a panic is logged
-// and counted, and the loop goes on.
+// reminders on), broadcasts, and the requeuer of SMS stored but not queued.
+// Each tick runs under Loops: a panic is logged and counted, and the loop
+// goes on.
 func (a *App) Background(ctx context.Context, reminders bool) {
 	if reminders {
 		go func() {
