@@ -51,10 +51,7 @@ func serve(ctx context.Context, args []string, out io.Writer) error {
 	sent := make(chan error, 1)
 	if cfg.SMS.Worker {
 		go func() { sent <- a.SMS.Run(ctx) }()
-		go a.Broadcasts.Run(ctx, 2*time.Second)
-		if cfg.SMS.Reminders {
-			go a.Reminders.Run(ctx, time.Hour, 10*time.Second)
-		}
+		a.Background(ctx, cfg.SMS.Reminders)
 	} else {
 		close(sent)
 	}
@@ -84,11 +81,13 @@ func reloadOnHUP(ctx context.Context, a *app.App) {
 		case <-ctx.Done():
 			return
 		case <-hup:
-			if err := a.Reload(ctx); err != nil {
-				a.Log.Error("reload refused; the running flows stay", "err", err)
-				continue
-			}
-			a.Log.Info("flows reloaded", "version", a.Library.Current().Version())
+			a.Loops.Do("reload", func() {
+				if err := a.Reload(ctx); err != nil {
+					a.Log.Error("reload refused; the running flows stay", "err", err)
+					return
+				}
+				a.Log.Info("flows reloaded", "version", a.Library.Current().Version())
+			})
 		}
 	}
 }

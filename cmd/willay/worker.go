@@ -4,7 +4,6 @@ import (
 	"context"
 	"io"
 	"os"
-	"time"
 
 	"github.com/willay-pe/willay/internal/app"
 	"github.com/willay-pe/willay/internal/config"
@@ -24,9 +23,6 @@ func workerCmd(ctx context.Context, out io.Writer) error {
 	}
 	defer a.Close()
 	a.Log.Info("worker started", "queue", a.Store.Keys().Queue())
-	if cfg.SMS.Reminders {
-		go a.Reminders.Run(ctx, time.Hour, 10*time.Second)
-	}
-	go a.Broadcasts.Run(ctx, 2*time.Second)
+	a.Background(ctx, cfg.SMS.Reminders)
 	return a.SMS.Run(ctx)
 }

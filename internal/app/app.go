@@ -17,6 +17,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/redis/go-redis/v9"
 
+	"github.com/willay-pe/willay/internal/background"
 	"github.com/willay-pe/willay/internal/broadcast"
 	"github.com/willay-pe/willay/internal/config"
 	"github.com/willay-pe/willay/internal/demo"
@@ -47,8 +48,10 @@ type App struct {
 	// Broadcasts makes, sends and cancels broadcasts.
 	Broadcasts *broadcast.Service
 	// Now is the service's clock: the real one, or a test's.
-	Now  Now
-	mini *miniredis.Miniredis
+	Now Now
+	// Loops runs the background loops, recovering and counting panics.
+	Loops *background.Loops
+	mini  *miniredis.Miniredis
 }
 
 // Now is the clock, replaceable in tests.
@@ -63,8 +66,11 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, now Now) (*Ap
 	if err := a.connect(ctx); err != nil {
 		return nil, err
 	}
+	reg := prometheus.NewRegistry()
+	a.Loops = background.New(reg, log)
 	opts := redisstore.DefaultOptions()
 	opts.SessionTTL = cfg.SessionTTL
+	opts.Guard = a.Loops.Do
 	a.Store = redisstore.New(a.Redis, cfg.Prefix, opts, now)
 	b, err := a.loadChecked()
 	if err != nil {
@@ -88,15 +94,16 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, now Now) (*Ap
 		Location: cfg.TZ, Now: now, PINKey: cfg.PINKey, Log: log, SMS: messenger{a.SMS}, SMSPerDay: cfg.SMS.ReplyLimit, Broadcasts: a.Broadcasts,
 	})
 	a.Broadcasts.Texts = a.Engine // the engine renders texts; it needs the service for the coach menu
-	a.Reminders = scheduler.New(scheduler.Config{Store: a.Store, Engine: a.Engine, Location: cfg.TZ, Now: now, Log: log})
+	failures := prometheus.NewCounter(prometheus.CounterOpts{Name: "willay_reminders_failed_total",
+		Help: "Reminders whose dispatch failed; each stays due and is tried again at the next tick."})
+	a.Reminders = scheduler.New(scheduler.Config{Store: a.Store, Engine: a.Engine, Location: cfg.TZ, Now: now, Log: log, Failures: failures})
 	if cfg.Demo {
 		if err := demo.Seed(ctx, a.Store, now().In(cfg.TZ)); err != nil {
 			a.Close()
 			return nil, err
 		}
 	}
-	reg := prometheus.NewRegistry()
-	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}), newBacklog(a.Store))
+	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}), newBacklog(a.Store), failures)
 	a.Handler = server.New(server.Deps{
 		Engine: a.Engine, Gateways: []ussd.Gateway{africastalking.Gateway{}}, Storage: a.Store,
 		Log: log, Registry: reg, HopTimeout: cfg.HopTimeout,
@@ -105,6 +112,22 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, now Now) (*Ap
 			LoopLimit: cfg.SMS.LoopLimit, Now: now},
 	})
 	return a, nil
+}
+
+// Background starts, until ctx ends, the loops that send: reminders (with
+// reminders on), broadcasts, and the requeuer of SMS stored but not queued.
+// Each tick runs under Loops: a panic is logged and counted, and the loop
+// goes on.
+func (a *App) Background(ctx context.Context, reminders bool) {
+	if reminders {
+		go func() {
+			a.Loops.Do("reminders_plan", func() { a.Reminders.PlanTick(ctx) })
+			a.Loops.Every(ctx, "reminders_plan", time.Hour, a.Reminders.PlanTick)
+		}()
+		go a.Loops.Every(ctx, "reminders_dispatch", 10*time.Second, a.Reminders.DispatchTick)
+	}
+	go a.Loops.Every(ctx, "broadcasts", 2*time.Second, a.Broadcasts.Tick)
+	go a.Loops.Every(ctx, "sms_requeue", 15*time.Second, a.SMS.RequeueTick)
 }
 
 // pipeline builds the outgoing SMS pipeline over Twilio, or over the local

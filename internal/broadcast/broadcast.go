@@ -11,6 +11,8 @@ import (
 	"fmt"
 	"strconv"
 	"time"
+
+	"github.com/willay-pe/willay/internal/sms"
 )
 
 // Template is a reminder a coach can send from a basic phone: its text is a
@@ -76,6 +78,12 @@ type Broadcast struct {
 	// Read from storage, not part of the JSON.
 	Status   Status    `json:"-"`
 	QueuedAt time.Time `json:"-"`
+	// Outcomes counts its messages by status, kept as each one changes
+	// (nil for a broadcast made before they were kept).
+	Outcomes map[sms.Status]int `json:"-"`
+	// Cursor is how many recipients, in order, have their message queued:
+	// queueing taken over after a crash resumes there.
+	Cursor int64 `json:"-"`
 }
 
 // Coach tells whether a coach sent it: a coach gets a summary SMS.

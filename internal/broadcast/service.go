@@ -43,6 +43,9 @@ type Store interface {
 	// ClaimBroadcast takes one broadcast due at now for queueing, for
 	// lease: if the claimer dies, another takes it after the lease.
 	ClaimBroadcast(ctx context.Context, now time.Time, lease time.Duration) (string, error)
+	// Progress records that the first cursor recipients are queued, and
+	// holds the claim until the lease's new end.
+	Progress(ctx context.Context, id string, cursor int64, until time.Time) error
 	MarkQueued(ctx context.Context, id string, now time.Time) error
 	// Open lists broadcasts queued and not yet summed up.
 	Open(ctx context.Context) ([]string, error)
@@ -87,6 +90,8 @@ type Config struct {
 	// retried (2 hours); they are then counted as not reached.
 	MaxWait time.Duration
 	Workers int // messages queued at once (8)
+	// Page is how many recipients are read and queued together (1000).
+	Page int
 	// Allowed moves a sending time out of the quiet hours (the reminder
 	// rules' window); nil leaves it.
 	Allowed func(time.Time) time.Time
@@ -118,6 +123,9 @@ func New(c Config) *Service {
 	}
 	if c.Workers <= 0 {
 		c.Workers = 8
+	}
+	if c.Page <= 0 {
+		c.Page = page
 	}
 	if c.Log == nil {
 		c.Log = slog.Default()
@@ -330,7 +338,7 @@ func NewID() string {
 	return hex.EncodeToString(b[:])
 }
 
-// page bounds the recipients read and queued together.
+// page bounds the recipients read together.
 const page = 1000
 
 // MessageID is the idempotency key of a broadcast's message to phone: a
@@ -356,7 +364,9 @@ func (s *Service) Dispatch(ctx context.Context) (int, error) {
 
 // queue hands every message of a broadcast to the pipeline, a page of
 // recipients at a time, several at once. Each text is rendered once per
-// language and coach.
+// language and coach. After each page the cursor moves and the claim is
+// renewed: a large broadcast is never taken over while it is being queued,
+// and one taken over after a crash resumes at the cursor.
 func (s *Service) queue(ctx context.Context, id string) (int, error) {
 	b, err := s.Store.Broadcast(ctx, id)
 	if err != nil || b == nil {
@@ -365,8 +375,8 @@ func (s *Service) queue(ctx context.Context, id string) (int, error) {
 	start := s.Now()
 	texts := map[string]string{}
 	queued := 0
-	for from := int64(0); ; from += page {
-		phones, err := s.Store.Recipients(ctx, id, from, page)
+	for from := b.Cursor; ; {
+		phones, err := s.Store.Recipients(ctx, id, from, int64(s.Page))
 		if err != nil {
 			return queued, err
 		}
@@ -389,20 +399,24 @@ func (s *Service) queue(ctx context.Context, id string) (int, error) {
 			if text == "" {
 				continue // no text in their language: listed as not reached
 			}
-			reqs = append(reqs, outbound.Request{ID: MessageID(id, p.Phone), To: p.Phone, Lang: lang, Text: text, Kind: "broadcast"})
+			reqs = append(reqs, outbound.Request{ID: MessageID(id, p.Phone), To: p.Phone, Lang: lang, Text: text, Kind: "broadcast", Broadcast: id})
 		}
 		if err := s.sendAll(ctx, reqs); err != nil {
 			return queued, err
 		}
 		queued += len(reqs)
-		if len(phones) < page {
+		if len(phones) < s.Page {
 			break
+		}
+		from += int64(len(phones))
+		if err := s.Store.Progress(ctx, id, from, s.Now().Add(s.Lease)); err != nil {
+			return queued, err
 		}
 	}
 	if err := s.Store.MarkQueued(ctx, id, s.Now()); err != nil {
 		return queued, err
 	}
-	s.Log.Info("broadcast queued", "id", id, "messages", queued, "took", s.Now().Sub(start))
+	s.Log.Info("broadcast queued", "id", id, "messages", queued, "from", b.Cursor, "took", s.Now().Sub(start))
 	return queued, nil
 }
 
@@ -516,6 +530,9 @@ func (s *Service) Settle(ctx context.Context) error {
 }
 
 func (s *Service) settle(ctx context.Context, id string) error {
+	if waiting, err := s.waiting(ctx, id); err != nil || waiting {
+		return err
+	}
 	r, err := s.Report(ctx, id)
 	if errors.Is(err, ErrNotFound) { // expired: nothing left to sum up
 		return s.Store.MarkDone(ctx, id)
@@ -536,6 +553,20 @@ func (s *Service) settle(ctx context.Context, id string) error {
 	}
 	s.Log.Info("broadcast done", "id", id, "reached", r.Reached, "unreached", len(r.Unreached)+r.Pending)
 	return nil
+}
+
+// waiting tells, from the broadcast's outcome counters alone, that some of
+// its messages are still waiting for an outcome: the check of every tick
+// reads one hash, not every recipient's message. Only then is the report,
+// which reads them all, made, once. A broadcast without counters (made
+// before they were kept) is never taken for waiting here.
+func (s *Service) waiting(ctx context.Context, id string) (bool, error) {
+	b, err := s.Store.Broadcast(ctx, id)
+	if err != nil || b == nil || b.Outcomes == nil {
+		return false, err
+	}
+	pending := b.Outcomes[sms.Queued] + b.Outcomes[sms.Sending]
+	return pending > 0 && s.Now().Sub(b.QueuedAt) < s.MaxWait, nil
 }
 
 // maxNames bounds the names of the unreached in the summary SMS: beyond
@@ -581,24 +612,15 @@ func (s *Service) what(b *Broadcast, lang string) string {
 	return string(t)
 }
 
-// Run dispatches and settles every tick until ctx ends.
-func (s *Service) Run(ctx context.Context, tick time.Duration) {
-	t := time.NewTicker(tick)
-	defer t.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-			if n, err := s.Dispatch(ctx); err != nil {
-				s.Log.Error("broadcasts dispatch", "err", err)
-			} else if n > 0 {
-				s.Log.Info("broadcast messages queued", "count", n)
-			}
-			if err := s.Settle(ctx); err != nil {
-				s.Log.Error("broadcasts settle", "err", err)
-			}
-		}
+// Tick dispatches and settles: the background loop's tick.
+func (s *Service) Tick(ctx context.Context) {
+	if n, err := s.Dispatch(ctx); err != nil {
+		s.Log.Error("broadcasts dispatch", "err", err)
+	} else if n > 0 {
+		s.Log.Info("broadcast messages queued", "count", n)
+	}
+	if err := s.Settle(ctx); err != nil {
+		s.Log.Error("broadcasts settle", "err", err)
 	}
 }
 

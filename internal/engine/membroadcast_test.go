@@ -91,6 +91,8 @@ func (b *memBroadcasts) ClaimBroadcast(context.Context, time.Time, time.Duration
 	return "", nil
 }
 
+func (b *memBroadcasts) Progress(context.Context, string, int64, time.Time) error { return nil }
+
 func (b *memBroadcasts) MarkQueued(context.Context, string, time.Time) error { return nil }
 
 func (b *memBroadcasts) Open(context.Context) ([]string, error) { return nil, nil }

@@ -3,6 +3,8 @@ package redisstore
 import (
 	"context"
 	"errors"
+	"fmt"
+	"log/slog"
 	"sync"
 	"time"
 
@@ -22,21 +24,39 @@ type batcher struct {
 	quit    chan struct{}
 	stop    sync.Once
 	timeout time.Duration
+	guard   func(loop string, fn func()) bool
 }
 
 type batchReq struct {
 	fill func(redis.Pipeliner)
 	done chan struct{}
+	err  error // set before done closes
 }
 
-// errClosed is returned after Close.
-var errClosed = errors.New("redis store closed")
+var (
+	// errClosed is returned after Close.
+	errClosed = errors.New("redis store closed")
+	// errPanic is returned to the hops of a pipeline that panicked.
+	errPanic = errors.New("redis store: a shared pipeline panicked")
+)
 
 // maxBatch bounds one pipeline, so that one round trip stays short.
 const maxBatch = 128
 
-func newBatcher(rdb redis.UniversalClient, workers int, timeout time.Duration) *batcher {
-	b := &batcher{rdb: rdb, reqs: make(chan *batchReq), quit: make(chan struct{}), timeout: timeout}
+func newBatcher(rdb redis.UniversalClient, workers int, timeout time.Duration, guard func(string, func()) bool) *batcher {
+	if guard == nil {
+		guard = func(loop string, fn func()) (panicked bool) {
+			defer func() {
+				if p := recover(); p != nil {
+					panicked = true
+					slog.Error("background loop panicked; it goes on", "loop", loop, "panic", fmt.Sprintf("%T", p))
+				}
+			}()
+			fn()
+			return false
+		}
+	}
+	b := &batcher{rdb: rdb, reqs: make(chan *batchReq), quit: make(chan struct{}), timeout: timeout, guard: guard}
 	for range workers {
 		go b.work()
 	}
@@ -56,7 +76,7 @@ func (b *batcher) do(ctx context.Context, fill func(redis.Pipeliner)) error {
 	}
 	select {
 	case <-r.done:
-		return nil
+		return r.err
 	case <-ctx.Done():
 		return ctx.Err()
 	}
@@ -84,7 +104,20 @@ func (b *batcher) work() {
 	}
 }
 
+// run sends one batch; a panic in it (in a hop's fill) fails that batch's
+// hops, not the process.
 func (b *batcher) run(batch []*batchReq) {
+	var err error
+	if b.guard("redis_batch", func() { b.exec(batch) }) {
+		err = errPanic
+	}
+	for _, r := range batch {
+		r.err = err
+		close(r.done)
+	}
+}
+
+func (b *batcher) exec(batch []*batchReq) {
 	ctx, cancel := context.WithTimeout(context.Background(), b.timeout)
 	defer cancel()
 	pipe := b.rdb.Pipeline()
@@ -92,9 +125,6 @@ func (b *batcher) run(batch []*batchReq) {
 		r.fill(pipe)
 	}
 	_, _ = pipe.Exec(ctx) // each command keeps its own error
-	for _, r := range batch {
-		close(r.done)
-	}
 }
 
 func (b *batcher) close() { b.stop.Do(func() { close(b.quit) }) }

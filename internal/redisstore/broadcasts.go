@@ -14,10 +14,12 @@ import (
 	"github.com/willay-pe/willay/internal/sms"
 )
 
-// Broadcasts. A broadcast is a hash (its JSON, status, and when it was
-// queued) with its recipients in a list; bc:due orders those waiting to be
-// queued by time (a dispatcher's claim pushes the score one lease ahead),
-// bc:open those queued and waiting for their summary.
+// Broadcasts. A broadcast is a hash (its JSON, status, when it was queued,
+// how many recipients are queued (cursor), and its messages' outcome
+// counters n:{status}, kept by the message scripts' tally) with its
+// recipients in a list; bc:due orders those waiting to be queued by time
+// (a dispatcher's claim, and each page it queues, push the score one lease
+// ahead), bc:open those queued and waiting for their summary.
 
 const broadcastTTL = 90 * 24 * time.Hour
 
@@ -38,7 +40,7 @@ var createBroadcast = redis.NewScript(`
 if redis.call('EXISTS', KEYS[1]) == 1 then return 0 end
 local lim = tonumber(ARGV[2])
 if lim > 0 and tonumber(redis.call('GET', KEYS[2]) or '0') >= lim then return -1 end
-redis.call('HSET', KEYS[1], 'json', ARGV[1], 'status', 'scheduled')
+redis.call('HSET', KEYS[1], 'json', ARGV[1], 'status', 'scheduled', 'tally', '1')
 redis.call('PEXPIRE', KEYS[1], ARGV[6])
 if lim > 0 then
   redis.call('INCR', KEYS[2])
@@ -104,7 +106,7 @@ func (s *Store) broadcasts(ctx context.Context, ids []string) ([]*broadcast.Broa
 	pipe := s.rdb.Pipeline()
 	cmds := make([]*redis.SliceCmd, len(ids))
 	for i, id := range ids {
-		cmds[i] = pipe.HMGet(ctx, s.keys.Broadcast(id), "json", "status", "queued")
+		cmds[i] = pipe.HMGet(ctx, s.keys.Broadcast(id), broadcastFields...)
 	}
 	if len(ids) > 0 {
 		if _, err := pipe.Exec(ctx); err != nil {
@@ -128,10 +130,33 @@ func (s *Store) broadcasts(ctx context.Context, ids []string) ([]*broadcast.Broa
 			ms, _ := strconv.ParseInt(q, 10, 64)
 			b.QueuedAt = time.UnixMilli(ms)
 		}
+		c, _ := v[3].(string)
+		b.Cursor, _ = strconv.ParseInt(c, 10, 64)
+		if t, _ := v[4].(string); t == "1" {
+			b.Outcomes = map[sms.Status]int{}
+			for i, st := range outcomes {
+				n, _ := v[5+i].(string)
+				if k, _ := strconv.Atoi(n); k != 0 {
+					b.Outcomes[st] = k
+				}
+			}
+		}
 		out = append(out, b)
 	}
 	return out, nil
 }
+
+// outcomes are the statuses a broadcast's messages are counted by.
+var outcomes = []sms.Status{sms.Queued, sms.Sending, sms.Sent, sms.Delivered, sms.Undelivered, sms.Failed}
+
+// broadcastFields are the fields of a broadcast's hash read with it.
+var broadcastFields = func() []string {
+	f := []string{"json", "status", "queued", "cursor", "tally"}
+	for _, st := range outcomes {
+		f = append(f, "n:"+string(st))
+	}
+	return f
+}()
 
 // BroadcastsBy implements broadcast.Store; by "" lists everyone's.
 func (s *Store) BroadcastsBy(ctx context.Context, by string, n int64) ([]*broadcast.Broadcast, error) {
@@ -183,6 +208,21 @@ return ''
 // ClaimBroadcast implements broadcast.Store.
 func (s *Store) ClaimBroadcast(ctx context.Context, now time.Time, lease time.Duration) (string, error) {
 	return claimBroadcast.Run(ctx, s.rdb, []string{s.keys.BroadcastsDue()}, now.UnixMilli(), lease.Milliseconds(), s.keys.Prefix).Text()
+}
+
+// KEYS[1] broadcast hash, KEYS[2] due set.
+// ARGV[1] id, ARGV[2] cursor, ARGV[3] the lease's new end (unix ms).
+// Returns 1, or 0 when the broadcast is no longer being queued.
+var progress = redis.NewScript(`
+if redis.call('HGET', KEYS[1], 'status') ~= 'sending' then return 0 end
+redis.call('HSET', KEYS[1], 'cursor', ARGV[2])
+redis.call('ZADD', KEYS[2], 'XX', ARGV[3], ARGV[1])
+return 1
+`)
+
+// Progress implements broadcast.Store.
+func (s *Store) Progress(ctx context.Context, id string, cursor int64, until time.Time) error {
+	return progress.Run(ctx, s.rdb, []string{s.keys.Broadcast(id), s.keys.BroadcastsDue()}, id, cursor, until.UnixMilli()).Err()
 }
 
 // KEYS[1] broadcast hash, KEYS[2] due set, KEYS[3] open set.

@@ -7,8 +7,10 @@ import (
 
 // cache is a small in-process cache in front of Redis for what hops read
 // often and imports change rarely. Entries live for ttl (0: for ever, for
-// content-addressed values); when it holds max entries it starts over,
-// which is cheaper than an LRU and fine for data this small.
+// content-addressed values); when it holds max entries, one arbitrary entry
+// makes room (Go's map iteration starts at a random place): cheaper than an
+// LRU, and for data this small as good. A caller keeps what get returned in
+// its own variables: a later get of the same key may miss.
 type cache[V any] struct {
 	mu  sync.RWMutex
 	m   map[string]cached[V]
@@ -40,8 +42,11 @@ func (c *cache[V]) get(k string) (V, bool) {
 func (c *cache[V]) put(k string, v V) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if len(c.m) >= c.max {
-		clear(c.m)
+	if _, ok := c.m[k]; !ok && len(c.m) >= c.max {
+		for old := range c.m {
+			delete(c.m, old)
+			break
+		}
 	}
 	c.m[k] = cached[V]{v: v, at: c.now()}
 }

@@ -82,12 +82,20 @@ func events(f map[string]string, group string) []program.Event {
 }
 
 // resolve replaces text ids with texts: from the cache, or with one MGET
-// for those it has not seen yet.
+// for those it has not seen yet. Texts are gathered in a map of this call's
+// own, never read back from the cache: another reader may fill the cache
+// meanwhile and push out what this one found there.
 func (s *Store) resolve(ctx context.Context, evs []program.Event) error {
+	found := map[string]string{}
 	var missing []string
 	for _, e := range evs {
 		for _, id := range []string{e.Place, e.Topic} {
-			if _, ok := s.texts.get(id); !ok && id != "" && !slices.Contains(missing, id) {
+			if _, done := found[id]; done || id == "" || slices.Contains(missing, id) {
+				continue
+			}
+			if t, ok := s.texts.get(id); ok {
+				found[id] = t
+			} else {
 				missing = append(missing, id)
 			}
 		}
@@ -103,18 +111,14 @@ func (s *Store) resolve(ctx context.Context, evs []program.Event) error {
 		}
 		for i, v := range vals {
 			if t, ok := v.(string); ok {
+				found[missing[i]] = t
 				s.texts.put(missing[i], t)
 			}
 		}
 	}
 	for i := range evs {
-		evs[i].Place = s.text(evs[i].Place)
-		evs[i].Topic = s.text(evs[i].Topic)
+		evs[i].Place = found[evs[i].Place]
+		evs[i].Topic = found[evs[i].Topic]
 	}
 	return nil
-}
-
-func (s *Store) text(id string) string {
-	t, _ := s.texts.get(id)
-	return t
 }

@@ -24,10 +24,13 @@
 //	P cbday:{phone}:{yyyymmdd} string 48 hours    callback script: one request a day
 //	P flowset:{version}      string  30 days      serve: JSON of the flow and message files of a version
 //	P t:{textId}             string  none         import visits/transfers: a place or topic, named by its hash
-//	P sms:{id}               hash    90 days      outbound: an outgoing message (to lang text enc seg kind exempt sid status rank)
+//	P sms:{id}               hash    90 days      outbound: an outgoing message (to lang text enc seg kind exempt bc sid status rank;
+//	                                              bc: the broadcast it belongs to)
 //	P smsh:{id}              list    90 days      outbound: its history, one JSON step per entry
 //	P smssid:{sid}           string  90 days      outbound: provider's message SID → id, for status callbacks
 //	P smslog                 zset    none         outbound: message ids by creation time (last 200,000)
+//	P smscheck               zset    none         outbound: new message ids by creation time, until the requeuer
+//	                                              has checked each reached the queue (last 200,000)
 //	P optout:{phone}         string  none         SMS STOP/BAJA, or provider error 21610: no reminders or broadcasts
 //	P invalid:{phone}        string  none         provider errors 21211/21614: the code
 //	P outbox                 list    none         the local outbox provider (no Twilio credentials): sent messages
@@ -37,7 +40,9 @@
 //	P imp:{run}              set     6 hours      import visits/transfers: "hashKey\x1feventId" the run brought, for its sweep
 //	P rem:due                zset    none         scheduler: reminders due in the planning window, "phone|event|rule" by send time
 //	P rem:skipped            zset    30 days      scheduler: reminders not sent, "phone|event|rule|reason" by when
-//	P bc:{id}                hash    90 days      broadcasts: json (what, to whom, when), status, queued (unix ms)
+//	P bc:{id}                hash    90 days      broadcasts: json (what, to whom, when), status, queued (unix ms),
+//	                                              cursor (recipients queued), tally = 1 and n:{status} (its messages
+//	                                              by status, kept by the message scripts as each status changes)
 //	P bcm:{id}               list    90 days      broadcasts: the recipients' phones, fixed when it was made
 //	P bc:due                 zset    none         broadcasts waiting to be queued, by time (a claim moves it one lease ahead)
 //	P bc:open                zset    none         broadcasts queued, waiting for their summary, by when queued
@@ -55,7 +60,10 @@
 // round trip; a group's events and a coach's name are cached in each server
 // for GroupTTL (15 s), so an import reaches running servers within that.
 // Scripts touch only the keys they are given, except upsertParticipant,
-// which moves a phone between group member sets it names from the hash:
+// which moves a phone between group member sets it names from the hash,
+// claimMessage, which reads the recipient's optout key, and the message
+// scripts' tally, which counts a broadcast's outcomes in the bc:{id} its
+// message names:
 // Willay runs on one Redis (with a replica or Sentinel for failover), not
 // on Redis Cluster.
 package redisstore
@@ -95,10 +103,17 @@ func (k Keys) Outbox() string                { return k.Prefix + "outbox" }
 
 // SMSQuota counts a phone's limited messages of a day (YYYYMMDD).
 func (k Keys) SMSQuota(phone, day string) string { return k.Prefix + "smsday:" + phone + ":" + day }
+func (k Keys) SMSToCheck() string                { return k.Prefix + "smscheck" }
 
 // Queue is the asynq queue of outgoing messages: named after the prefix, so
 // that installations sharing a Redis do not share a queue.
 func (k Keys) Queue() string { return k.Prefix + "sms" }
+
+// QueueTask is where asynq keeps the task of message id (its task ID):
+// asynq's own layout, only read, to tell the requeuer a message is on the
+// queue. Were the layout to change, the requeuer would queue again, which
+// the task ID makes harmless.
+func (k Keys) QueueTask(id string) string { return "asynq:{" + k.Queue() + "}:t:" + id }
 
 // eventSep separates an event's fields in its hash value.
 const eventSep = "\x1f"

@@ -53,10 +53,11 @@ func (s *Store) Schedule(ctx context.Context, ds []Due) error {
 	return s.rdb.ZAdd(ctx, s.keys.Prefix+"rem:due", zs...).Err()
 }
 
-// DueBy lists reminders due at or before t, oldest first, at most limit.
-func (s *Store) DueBy(ctx context.Context, t time.Time, limit int64) ([]Due, error) {
+// DueBy lists reminders due at or before t, oldest first, at most limit,
+// after the first offset.
+func (s *Store) DueBy(ctx context.Context, t time.Time, offset, limit int64) ([]Due, error) {
 	zs, err := s.rdb.ZRangeByScoreWithScores(ctx, s.keys.Prefix+"rem:due", &redis.ZRangeBy{
-		Min: "-inf", Max: strconv.FormatInt(t.Unix(), 10), Count: limit}).Result()
+		Min: "-inf", Max: strconv.FormatInt(t.Unix(), 10), Offset: offset, Count: limit}).Result()
 	if err != nil {
 		return nil, err
 	}

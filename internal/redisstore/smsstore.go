@@ -3,6 +3,7 @@ package redisstore
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"strconv"
 	"time"
@@ -22,16 +23,37 @@ const smsTTL = 90 * 24 * time.Hour
 // smsLogMax bounds the index `willay sms log` reads.
 const smsLogMax = 200_000
 
+// tallyLua keeps a broadcast's outcome counters (bc:{id} fields
+// n:{status}) as its messages' statuses change: the summary check reads
+// them, not every recipient's message. It is part of every script that
+// writes a message's status, and reaches the broadcast's hash, named by
+// the message's bc field, through the key prefix; a broadcast whose hash
+// expired is not made again.
+const tallyLua = `
+local function tally(prefix, msg, old, new)
+  if old == new then return end
+  local bc = redis.call('HGET', msg, 'bc')
+  if not bc or bc == '' then return end
+  local k = prefix .. 'bc:' .. bc
+  if redis.call('EXISTS', k) == 0 then return end
+  if old then redis.call('HINCRBY', k, 'n:' .. old, -1) end
+  redis.call('HINCRBY', k, 'n:' .. new, 1)
+end
+`
+
 // createMessage stores a new message unless its ID exists, or its phone's
-// daily quota is used up (counted here, in the write a send makes anyway).
+// daily quota is used up (counted here, in the write a send makes anyway),
+// and lists it for the requeuer, which checks later that it reached the
+// queue.
 //
 // KEYS[1] message hash, KEYS[2] history list, KEYS[3] log index, KEYS[4]
-// the phone's quota counter of the day.
+// the phone's quota counter of the day, KEYS[5] the requeuer's list.
 // ARGV[1] TTL ms, ARGV[2] log score (unix ms), ARGV[3] id, ARGV[4] first
 // step JSON, ARGV[5] index size, ARGV[6] quota (0: none), ARGV[7] quota
-// counter TTL ms, ARGV[8..] field/value pairs.
+// counter TTL ms, ARGV[8] key prefix (for the tally), ARGV[9..] field/value
+// pairs (status among them).
 // Returns 1 when created, 0 when the ID was taken, -1 over the quota.
-var createMessage = redis.NewScript(`
+var createMessage = redis.NewScript(tallyLua + `
 if redis.call('EXISTS', KEYS[1]) == 1 then return 0 end
 local quota = tonumber(ARGV[6])
 if quota > 0 then
@@ -40,12 +62,15 @@ if quota > 0 then
   redis.call('INCR', KEYS[4])
   if n == 0 then redis.call('PEXPIRE', KEYS[4], ARGV[7]) end
 end
-redis.call('HSET', KEYS[1], unpack(ARGV, 8))
+redis.call('HSET', KEYS[1], unpack(ARGV, 9))
+tally(ARGV[8], KEYS[1], false, redis.call('HGET', KEYS[1], 'status'))
 redis.call('PEXPIRE', KEYS[1], ARGV[1])
 redis.call('RPUSH', KEYS[2], ARGV[4])
 redis.call('PEXPIRE', KEYS[2], ARGV[1])
 redis.call('ZADD', KEYS[3], ARGV[2], ARGV[3])
 redis.call('ZREMRANGEBYRANK', KEYS[3], 0, -tonumber(ARGV[5]) - 1)
+redis.call('ZADD', KEYS[5], ARGV[2], ARGV[3])
+redis.call('ZREMRANGEBYRANK', KEYS[5], 0, -tonumber(ARGV[5]) - 1)
 return 1
 `)
 
@@ -54,10 +79,15 @@ return 1
 // idempotency key.
 func (s *Store) CreateMessage(ctx context.Context, m *sms.Message) (bool, error) {
 	step, _ := json.Marshal(m.History[len(m.History)-1])
-	keys := []string{s.keys.SMS(m.ID), s.keys.SMSHistory(m.ID), s.keys.SMSLog(), s.keys.SMSQuota(m.To, m.Quota.Day)}
-	n, err := createMessage.Run(ctx, s.rdb, keys, smsTTL.Milliseconds(), m.History[0].At.UnixMilli(), m.ID, step, smsLogMax,
-		m.Quota.PerDay, quotaTTL.Milliseconds(), "to", m.To, "lang", m.Lang, "text", m.Text, "enc", m.Encoding, "seg", m.Segments, "kind", m.Kind,
-		"exempt", boolField(m.Exempt), "status", string(m.Status()), "rank", rank[m.Status()]).Int()
+	keys := []string{s.keys.SMS(m.ID), s.keys.SMSHistory(m.ID), s.keys.SMSLog(), s.keys.SMSQuota(m.To, m.Quota.Day), s.keys.SMSToCheck()}
+	args := []any{smsTTL.Milliseconds(), m.History[0].At.UnixMilli(), m.ID, step, smsLogMax,
+		m.Quota.PerDay, quotaTTL.Milliseconds(), s.keys.Prefix,
+		"to", m.To, "lang", m.Lang, "text", m.Text, "enc", m.Encoding, "seg", m.Segments, "kind", m.Kind,
+		"exempt", boolField(m.Exempt), "status", string(m.Status()), "rank", rank[m.Status()]}
+	if m.Broadcast != "" {
+		args = append(args, "bc", m.Broadcast)
+	}
+	n, err := createMessage.Run(ctx, s.rdb, keys, args...).Int()
 	if n == -1 {
 		return false, sms.ErrOverQuota
 	}
@@ -79,10 +109,11 @@ func boolField(b bool) string {
 //
 // KEYS[1] message hash, KEYS[2] history list, KEYS[3] SID index key ("" ok).
 // ARGV[1] step JSON, ARGV[2] status, ARGV[3] its rank, ARGV[4] SID (may be
-// empty), ARGV[5] TTL ms, ARGV[6] message id.
+// empty), ARGV[5] TTL ms, ARGV[6] message id, ARGV[7] key prefix (for the
+// tally).
 // Returns 1 when the status moved, 0 when only the history grew, -1 when
 // the message does not exist.
-var appendStep = redis.NewScript(`
+var appendStep = redis.NewScript(tallyLua + `
 if redis.call('EXISTS', KEYS[1]) == 0 then return -1 end
 redis.call('RPUSH', KEYS[2], ARGV[1])
 if ARGV[4] ~= '' then
@@ -91,7 +122,9 @@ if ARGV[4] ~= '' then
 end
 local cur = tonumber(redis.call('HGET', KEYS[1], 'rank') or '0')
 if tonumber(ARGV[3]) >= cur then
+  local old = redis.call('HGET', KEYS[1], 'status')
   redis.call('HSET', KEYS[1], 'status', ARGV[2], 'rank', ARGV[3])
+  tally(ARGV[7], KEYS[1], old, ARGV[2])
   return 1
 end
 return 0
@@ -104,7 +137,7 @@ var rank = map[sms.Status]int{sms.Queued: 0, sms.Sending: 1, sms.Sent: 2, sms.De
 func (s *Store) AddStep(ctx context.Context, id string, st sms.Step, sid string) (bool, error) {
 	js, _ := json.Marshal(st)
 	keys := []string{s.keys.SMS(id), s.keys.SMSHistory(id), s.keys.SMSBySID(sid)}
-	n, err := appendStep.Run(ctx, s.rdb, keys, js, string(st.Status), rank[st.Status], sid, smsTTL.Milliseconds(), id).Int()
+	n, err := appendStep.Run(ctx, s.rdb, keys, js, string(st.Status), rank[st.Status], sid, smsTTL.Milliseconds(), id, s.keys.Prefix).Int()
 	return n >= 0, err
 }
 
@@ -131,7 +164,7 @@ func (s *Store) Message(ctx context.Context, id string) (*sms.Message, error) {
 	}
 	seg, _ := strconv.Atoi(f["seg"])
 	m := &sms.Message{ID: id, To: f["to"], Lang: f["lang"], Text: f["text"], Encoding: f["enc"], Segments: seg,
-		Kind: f["kind"], Exempt: f["exempt"] == "1", SID: f["sid"], State: sms.Status(f["status"])}
+		Kind: f["kind"], Exempt: f["exempt"] == "1", Broadcast: f["bc"], SID: f["sid"], State: sms.Status(f["status"])}
 	for _, js := range l.Val() {
 		var st sms.Step
 		if err := json.Unmarshal([]byte(js), &st); err != nil {
@@ -236,10 +269,11 @@ func (s *Store) GuardInbound(ctx context.Context, phone string, perMinute int, n
 //
 // KEYS[1] message hash, KEYS[2] history list.
 // ARGV[1] key prefix (to reach the recipient's opt-out key, named in the
-// hash), ARGV[2] the "sending" step JSON, ARGV[3] the opted-out step JSON.
+// hash, and the tally), ARGV[2] the "sending" step JSON, ARGV[3] the
+// opted-out step JSON.
 // Returns {-1} no such message, {0} already sent or final, {2} opted out
 // (recorded failed), or {1, to, text}.
-var claimMessage = redis.NewScript(`
+var claimMessage = redis.NewScript(tallyLua + `
 local f = redis.call('HMGET', KEYS[1], 'to', 'text', 'status', 'exempt')
 if not f[1] then return {-1} end
 local st = f[3]
@@ -247,10 +281,12 @@ if st == 'sent' or st == 'delivered' or st == 'undelivered' or st == 'failed' th
 if f[4] ~= '1' and redis.call('EXISTS', ARGV[1] .. 'optout:' .. f[1]) == 1 then
   redis.call('RPUSH', KEYS[2], ARGV[3])
   redis.call('HSET', KEYS[1], 'status', 'failed', 'rank', 3)
+  tally(ARGV[1], KEYS[1], st, 'failed')
   return {2}
 end
 redis.call('RPUSH', KEYS[2], ARGV[2])
 redis.call('HSET', KEYS[1], 'status', 'sending', 'rank', 1)
+tally(ARGV[1], KEYS[1], st, 'sending')
 return {1, f[1], f[2]}
 `)
 
@@ -294,4 +330,51 @@ func (s *Store) MessagesExist(ctx context.Context, ids []string) ([]bool, error)
 		out[i] = c.Val() == 1
 	}
 	return out, nil
+}
+
+// Storing a message and putting it on the queue are two steps (asynq
+// writes its task itself): a Redis stall between them leaves a message
+// stored as queued with no task, which nothing would ever send. Every new
+// message is listed in smscheck (by createMessage); the requeuer reads
+// those older than a grace, and puts back on the queue any still queued
+// with no task.
+
+// Stranded lists up to n messages stored before t and not yet checked,
+// oldest first, and tells for each whether it is stranded: still queued,
+// with no task on the queue. The task is looked for before the status is
+// read: a task that finished in between leaves a status past queued, never
+// a message taken for stranded while it is being sent.
+func (s *Store) Stranded(ctx context.Context, t time.Time, n int64) (ids []string, stranded []bool, err error) {
+	ids, err = s.rdb.ZRangeByScore(ctx, s.keys.SMSToCheck(), &redis.ZRangeBy{Min: "-inf",
+		Max: strconv.FormatInt(t.UnixMilli(), 10), Count: n}).Result()
+	if err != nil || len(ids) == 0 {
+		return nil, nil, err
+	}
+	pipe := s.rdb.Pipeline()
+	tasks := make([]*redis.IntCmd, len(ids))
+	sts := make([]*redis.StringCmd, len(ids))
+	for i, id := range ids {
+		tasks[i] = pipe.Exists(ctx, s.keys.QueueTask(id))
+		sts[i] = pipe.HGet(ctx, s.keys.SMS(id), "status")
+	}
+	if _, err := pipe.Exec(ctx); err != nil && !errors.Is(err, redis.Nil) {
+		return nil, nil, err
+	}
+	stranded = make([]bool, len(ids))
+	for i := range ids {
+		stranded[i] = tasks[i].Val() == 0 && sts[i].Val() == string(sms.Queued)
+	}
+	return ids, stranded, nil
+}
+
+// Checked takes messages off the requeuer's list.
+func (s *Store) Checked(ctx context.Context, ids []string) error {
+	if len(ids) == 0 {
+		return nil
+	}
+	ms := make([]any, len(ids))
+	for i, id := range ids {
+		ms[i] = id
+	}
+	return s.rdb.ZRem(ctx, s.keys.SMSToCheck(), ms...).Err()
 }

@@ -28,6 +28,11 @@ type Options struct {
 	// name in memory: an import reaches hops within it. 0 reads them on
 	// every hop (one more round trip).
 	GroupTTL time.Duration
+	// Guard runs each shared pipeline of hops, and reports a panic in it
+	// (after logging and counting it; see background.Loops.Do): the hops
+	// of that pipeline then fail, and the batcher goes on. nil recovers
+	// with a plain log line.
+	Guard func(loop string, fn func()) (panicked bool)
 }
 
 // DefaultOptions are the numbers.
@@ -57,7 +62,7 @@ func New(rdb redis.UniversalClient, prefix string, opt Options, now func() time.
 		texts: newCache[string](100_000, 0),
 		group: newCache[map[string]string](100_000, opt.GroupTTL),
 		coach: newCache[coachInfo](100_000, opt.GroupTTL),
-		batch: newBatcher(rdb, 2, 2*time.Second)}
+		batch: newBatcher(rdb, 2, 2*time.Second, opt.Guard)}
 }
 
 // Close stops the store's batching; the client stays the caller's.

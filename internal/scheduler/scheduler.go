@@ -11,9 +11,13 @@ import (
 	"fmt"
 	"log/slog"
 	"slices"
+	"sync/atomic"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
+
 	"github.com/willay-pe/willay/internal/engine"
+	"github.com/willay-pe/willay/internal/phone"
 	"github.com/willay-pe/willay/internal/program"
 	"github.com/willay-pe/willay/internal/redisstore"
 	"github.com/willay-pe/willay/internal/reminder"
@@ -28,10 +32,16 @@ type Config struct {
 	Window   time.Duration // how far ahead reminders are planned (48 h)
 	Late     time.Duration // a reminder later than this is dropped, not sent (1 h)
 	Log      *slog.Logger
+	// Failures counts reminders whose dispatch failed (kept due and tried
+	// again at the next tick); nil counts nothing.
+	Failures prometheus.Counter
 }
 
 // Scheduler plans and dispatches.
-type Scheduler struct{ Config }
+type Scheduler struct {
+	Config
+	noRules atomic.Bool // told once that there are no rules, until they return
+}
 
 // New builds a scheduler.
 func New(c Config) *Scheduler {
@@ -41,7 +51,7 @@ func New(c Config) *Scheduler {
 	if c.Late == 0 {
 		c.Late = time.Hour
 	}
-	return &Scheduler{c}
+	return &Scheduler{Config: c}
 }
 
 // Stats counts a planning pass.
@@ -51,7 +61,19 @@ type Stats struct {
 	ByDay                          map[string]int
 }
 
-func (s *Scheduler) rules() *reminder.File { return s.Engine.Library.Current().Reminders }
+// rules are the reminder rules of the current flows: nil when they have no
+// flows/reminders.yaml (a reload may drop it), and then nothing is planned
+// or dispatched. That is said once, not at every tick.
+func (s *Scheduler) rules() *reminder.File {
+	r := s.Engine.Library.Current().Reminders
+	if r == nil && !s.noRules.Swap(true) {
+		s.Log.Warn("no reminder rules (flows/reminders.yaml): no reminders are planned or sent until they return")
+	}
+	if r != nil && s.noRules.Swap(false) {
+		s.Log.Info("reminder rules are back: planning and sending reminders again")
+	}
+	return r
+}
 
 // Plan puts every reminder due within the window in the due set. With
 // dryRun it only counts. It is safe to run again and on several instances:
@@ -166,25 +188,43 @@ func soon(e program.Event, loc *time.Location, now time.Time, w time.Duration) b
 // dispatchPage bounds one read of the due set.
 const dispatchPage = 500
 
+// maxFailures in a row end a dispatch pass: Redis is then more likely down
+// than that many reminders broken, and the next tick tries again.
+const maxFailures = 10
+
 // Dispatch sends everything that is due, a page at a time until none is
 // left: at 18:00 a whole region's "visit tomorrow" reminders fall due at
 // once, and they must not trickle out a page per tick. Each reminder is
 // checked again against the data as it is now: an event moved or removed by
 // an import, or a reminder too late to be useful, is dropped and recorded,
-// not sent.
+// not sent. A reminder that fails is logged, counted and left due for the
+// next tick, and the rest of the page goes on; one that keeps failing past
+// its usefulness is recorded as skipped.
 func (s *Scheduler) Dispatch(ctx context.Context) (sent int, err error) {
+	rules := s.rules()
+	if rules == nil {
+		return 0, nil
+	}
 	now := s.Now().In(s.Location)
-	for {
-		due, err := s.Store.DueBy(ctx, now, dispatchPage)
+	var failed int64 // failed reminders stay due, before the rest: read past them
+	for inARow := 0; ; {
+		due, err := s.Store.DueBy(ctx, now, failed, dispatchPage)
 		if err != nil || len(due) == 0 {
 			return sent, err
 		}
 		var done []redisstore.Due
 		for _, d := range due {
-			ok, err := s.dispatch(ctx, d, now)
+			ok, err := s.dispatch(ctx, rules, d, now)
 			if err != nil {
-				return sent, fmt.Errorf("reminder %s|%s|%s: %w", d.Phone, d.Event, d.Rule, err)
+				if s.failed(ctx, d, now, err) {
+					failed++
+				}
+				if inARow++; inARow == maxFailures {
+					return sent, fmt.Errorf("%d reminders failed in a row, the last: %w", inARow, err)
+				}
+				continue
 			}
+			inARow = 0
 			if ok {
 				sent++
 				done = append(done, d)
@@ -196,13 +236,32 @@ func (s *Scheduler) Dispatch(ctx context.Context) (sent int, err error) {
 	}
 }
 
+// failed logs and counts a reminder that could not be sent; past its
+// usefulness it is recorded as skipped, so that it stops being tried. It
+// tells whether the reminder stays due.
+func (s *Scheduler) failed(ctx context.Context, d redisstore.Due, now time.Time, err error) (stays bool) {
+	if s.Failures != nil {
+		s.Failures.Inc()
+	}
+	s.Log.Error("reminder dispatch failed; tried again at the next tick", "phone", phone.Mask(d.Phone),
+		"event", d.Event, "rule", d.Rule, "err", err)
+	if now.Sub(d.At) <= s.Late {
+		return true
+	}
+	if err := s.Store.Skip(ctx, d, "failed until too late to be useful", now); err != nil {
+		s.Log.Error("record skipped reminder", "err", err)
+		return true
+	}
+	return false
+}
+
 // dispatch sends one reminder; false when it was dropped instead.
-func (s *Scheduler) dispatch(ctx context.Context, d redisstore.Due, now time.Time) (bool, error) {
+func (s *Scheduler) dispatch(ctx context.Context, rules *reminder.File, d redisstore.Due, now time.Time) (bool, error) {
 	_, p, err := s.Store.Load(ctx, "", d.Phone)
 	if err != nil {
 		return false, err
 	}
-	e, rule, reason := s.recheck(p, d, now)
+	e, rule, reason := s.recheck(rules, p, d, now)
 	if reason != "" {
 		return false, s.Store.Skip(ctx, d, reason, now)
 	}
@@ -213,7 +272,7 @@ func (s *Scheduler) dispatch(ctx context.Context, d redisstore.Due, now time.Tim
 }
 
 // recheck finds the reminder's event and rule as they are now.
-func (s *Scheduler) recheck(p *program.Person, d redisstore.Due, now time.Time) (program.Event, reminder.Rule, string) {
+func (s *Scheduler) recheck(rules *reminder.File, p *program.Person, d redisstore.Due, now time.Time) (program.Event, reminder.Rule, string) {
 	if p.Role != program.Participant {
 		return program.Event{}, reminder.Rule{}, "no longer a participant"
 	}
@@ -221,7 +280,7 @@ func (s *Scheduler) recheck(p *program.Person, d redisstore.Due, now time.Time) 
 		if e.ID != d.Event {
 			continue
 		}
-		for _, pl := range s.rules().Plan(e, s.rules().Location(p.Region, s.Location), d.At) {
+		for _, pl := range rules.Plan(e, rules.Location(p.Region, s.Location), d.At) {
 			switch {
 			case pl.Rule.ID != d.Rule:
 				continue
@@ -239,36 +298,23 @@ func (s *Scheduler) recheck(p *program.Person, d redisstore.Due, now time.Time) 
 	return program.Event{}, reminder.Rule{}, "the event was moved or removed"
 }
 
-// Run plans every planEvery and dispatches every tick until ctx ends.
-func (s *Scheduler) Run(ctx context.Context, planEvery, tick time.Duration) {
-	plan := time.NewTicker(planEvery)
-	disp := time.NewTicker(tick)
-	defer plan.Stop()
-	defer disp.Stop()
-	s.logPlan(ctx)
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-plan.C:
-			s.logPlan(ctx)
-		case <-disp.C:
-			if n, err := s.Dispatch(ctx); err != nil {
-				s.Log.Error("reminders dispatch", "err", err)
-			} else if n > 0 {
-				s.Log.Info("reminders sent", "count", n)
-			}
-		}
-	}
-}
-
-func (s *Scheduler) logPlan(ctx context.Context) {
+// PlanTick plans and logs what it planned: the background loop's tick.
+func (s *Scheduler) PlanTick(ctx context.Context) {
 	st, err := s.Plan(ctx, false)
 	if err != nil {
 		s.Log.Error("reminders plan", "err", err)
 		return
 	}
 	s.Log.Info("reminders planned", "participants", st.Participants, "planned", st.Planned, "skipped", st.Skipped)
+}
+
+// DispatchTick dispatches and logs what it sent: the background loop's tick.
+func (s *Scheduler) DispatchTick(ctx context.Context) {
+	if n, err := s.Dispatch(ctx); err != nil {
+		s.Log.Error("reminders dispatch", "err", err)
+	} else if n > 0 {
+		s.Log.Info("reminders sent", "count", n)
+	}
 }
 
 // Preview is one upcoming reminder of one participant.

@@ -45,9 +45,12 @@ type Message struct {
 	Kind     string `json:"kind"` // why it exists: reply, callback, oneoff, reminder, broadcast
 	// Exempt messages reach opted-out people: the confirmation of their
 	// opt-out and replies to their own requests.
-	Exempt  bool   `json:"exempt,omitempty"`
-	SID     string `json:"sid,omitempty"`
-	History []Step `json:"h"`
+	Exempt bool `json:"exempt,omitempty"`
+	// Broadcast is the ID of the broadcast it belongs to, if any: its
+	// outcome is counted there as its status changes.
+	Broadcast string `json:"bc,omitempty"`
+	SID       string `json:"sid,omitempty"`
+	History   []Step `json:"h"`
 	// State is the status as stored: it only moves forward, while History
 	// keeps every report in the order it came (providers' callbacks arrive
 	// out of order).
