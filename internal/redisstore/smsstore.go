@@ -201,7 +201,7 @@ const (
 // GuardInbound applies the loop guard to a message from phone at now.
 func (s *Store) GuardInbound(ctx context.Context, phone string, perMinute int, now time.Time) (Inbound, error) {
 	minute := now.UTC().Format("200601021504")
-	keys := []string{s.keys.Prefix + "inrate:" + phone + ":" + minute, s.keys.Prefix + "muted:" + phone}
+	keys := []string{s.keys.InRate(phone, minute), s.keys.Muted(phone)}
 	n, err := inboundGuard.Run(ctx, s.rdb, keys, perMinute, int((15 * time.Minute).Seconds())).Int()
 	switch {
 	case err != nil:
@@ -219,8 +219,8 @@ func (s *Store) GuardInbound(ctx context.Context, phone string, perMinute int, n
 // opted-out recipient's refusal, and otherwise records "sending".
 //
 // KEYS[1] message hash, KEYS[2] history list.
-// ARGV[1] key prefix (to reach the recipient's opt-out key, named in the
-// hash), ARGV[2] the "sending" step JSON, ARGV[3] the opted-out step JSON.
+// ARGV[1] the start of an opt-out key (Keys.OptOut("")), to reach the
+// recipient's, named in the hash, ARGV[2] the "sending" step JSON, ARGV[3] the opted-out step JSON.
 // Returns {-1} no such message, {0} already sent or final, {2} opted out
 // (recorded failed), or {1, to, text}.
 var claimMessage = redis.NewScript(`
@@ -228,7 +228,7 @@ local f = redis.call('HMGET', KEYS[1], 'to', 'text', 'status', 'exempt')
 if not f[1] then return {-1} end
 local st = f[3]
 if st == 'sent' or st == 'delivered' or st == 'undelivered' or st == 'failed' then return {0} end
-if f[4] ~= '1' and redis.call('EXISTS', ARGV[1] .. 'optout:' .. f[1]) == 1 then
+if f[4] ~= '1' and redis.call('EXISTS', ARGV[1] .. f[1]) == 1 then
   redis.call('RPUSH', KEYS[2], ARGV[3])
   redis.call('HSET', KEYS[1], 'status', 'failed', 'rank', 3)
   return {2}
@@ -242,7 +242,7 @@ return {1, f[1], f[2]}
 func (s *Store) ClaimMessage(ctx context.Context, id string, now time.Time) (sms.Claim, error) {
 	sending, _ := json.Marshal(sms.Step{Status: sms.Sending, At: now})
 	out, _ := json.Marshal(sms.Step{Status: sms.Failed, At: now, Error: "opted out: not sent"})
-	res, err := claimMessage.Run(ctx, s.rdb, []string{s.keys.SMS(id), s.keys.SMSHistory(id)}, s.keys.Prefix, sending, out).Slice()
+	res, err := claimMessage.Run(ctx, s.rdb, []string{s.keys.SMS(id), s.keys.SMSHistory(id)}, s.keys.OptOut(""), sending, out).Slice()
 	if err != nil {
 		return sms.Claim{}, err
 	}
