@@ -22,8 +22,9 @@ func (s *Store) DemoAllowed(ctx context.Context) (bool, error) {
 		return false, err
 	}
 	var cursor uint64
-	for {
-		keys, next, err := s.rdb.Scan(ctx, cursor, s.keys.Prefix+"*", 1000).Result()
+	for { // a large COUNT: the prefix may be one of many on a big Redis
+
+		keys, next, err := s.rdb.Scan(ctx, cursor, s.keys.Prefix+"*", 10_000).Result()
 		if err != nil || len(keys) > 0 {
 			return false, err
 		}
