@@ -68,6 +68,12 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, now Now) (*Ap
 		a.Close()
 		return nil, err
 	}
+	if !cfg.Demo && cfg.RedisURL != "" {
+		if err := a.Store.MarkReal(ctx); err != nil {
+			a.Close()
+			return nil, err
+		}
+	}
 	b, err := a.loadChecked()
 	if err != nil {
 		a.Close()
@@ -187,8 +193,8 @@ const (
 )
 
 // demoAllowed tells whether demo mode may seed: always into an in-process
-// Redis; into a real one only under a prefix that is empty or a demo's,
-// with a PIN key of the installation's own.
+// Redis; into a real one only under a prefix that is unused or a demo's
+// (see redisstore.DemoAllowed), with a PIN key of the installation's own.
 func (a *App) demoAllowed(ctx context.Context) error {
 	if !a.Config.Demo || a.Config.RedisURL == "" {
 		return nil

@@ -6,6 +6,8 @@ import (
 	"log/slog"
 	"testing"
 
+	"github.com/redis/go-redis/v9"
+
 	"github.com/willay-pe/willay/internal/config"
 	"github.com/willay-pe/willay/internal/importer"
 	"github.com/willay-pe/willay/internal/redisstore"
@@ -65,16 +67,34 @@ func TestDemoOnlyWhereNothingIsReal(t *testing.T) {
 			t.Errorf("%s: got %q, want %q", s.name, got, s.want)
 		}
 	}
-	// A prefix that holds anything not seeded by a demo is refused too.
-	other := testredis.New(t)
-	if err := other.Client.Set(context.Background(), other.Prefix+"p:+51987650002", "x", 0).Err(); err != nil {
-		t.Fatal(err)
-	}
-	r = other
-	notEmpty = "WILLAY_DEMO=true would add made-up people to the Redis at REDIS_URL, which already holds data under \"" + other.Prefix + "\": " +
-		"for a demo, set WILLAY_REDIS_PREFIX to an unused prefix; for real data, set WILLAY_DEMO=false"
-	if err := boot(testPINKey); err == nil || err.Error() != notEmpty {
-		t.Errorf("a prefix with data: got %v, want %q", err, notEmpty)
+	// A prefix an installation used is refused too: one that sent SMS, or
+	// that served outside demo mode.
+	for _, used := range []struct {
+		name string
+		use  func(r *testredis.Redis)
+	}{
+		{"sent SMS", func(r *testredis.Redis) {
+			if err := r.Client.ZAdd(context.Background(), r.Prefix+"smslog", redis.Z{Score: 1, Member: "m1"}).Err(); err != nil {
+				t.Fatal(err)
+			}
+		}},
+		{"served outside demo mode", func(r *testredis.Redis) {
+			cfg := testConfig(t, r, "../../flows", "../../locales")
+			cfg.Demo = false
+			a, err := New(context.Background(), cfg, slog.New(slog.NewTextHandler(io.Discard, nil)), nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			a.Close()
+		}},
+	} {
+		r = testredis.New(t)
+		used.use(r)
+		want := "WILLAY_DEMO=true would add made-up people to the Redis at REDIS_URL, which already holds data under \"" + r.Prefix + "\": " +
+			"for a demo, set WILLAY_REDIS_PREFIX to an unused prefix; for real data, set WILLAY_DEMO=false"
+		if err := boot(testPINKey); err == nil || err.Error() != want {
+			t.Errorf("a prefix that %s: got %v, want %q", used.name, err, want)
+		}
 	}
 }
 

@@ -46,7 +46,7 @@ func (s *Store) exist(ctx context.Context, ids []string, key func(string) string
 // changed leaves the old group's members.
 func (s *Store) ApplyParticipants(ctx context.Context, rows []importer.ParticipantRow) error {
 	return s.pipe(ctx, func(p redis.Pipeliner) {
-		p.Del(ctx, s.keys.Demo()) // real people: never seed a demo here again
+		p.Set(ctx, s.keys.Real(), "1", 0) // real people: never seed a demo here
 		for _, r := range rows {
 			args := []any{s.keys.Members(""), r.Phone, "name", r.Name, "lang", r.Language,
 				"comm", r.Community, "dist", r.District, "reg", r.Region, "grp", r.Group, "coach", r.Coach}
@@ -58,7 +58,7 @@ func (s *Store) ApplyParticipants(ctx context.Context, rows []importer.Participa
 // ApplyCoaches implements importer.Sink.
 func (s *Store) ApplyCoaches(ctx context.Context, rows []importer.CoachRow) error {
 	return s.pipe(ctx, func(p redis.Pipeliner) {
-		p.Del(ctx, s.keys.Demo())
+		p.Set(ctx, s.keys.Real(), "1", 0)
 		for _, r := range rows {
 			p.HSet(ctx, s.keys.Coach(r.Phone), "name", r.Name, "lang", r.Language, "g:"+r.Group, "1")
 		}

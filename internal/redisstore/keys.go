@@ -45,7 +45,8 @@
 //	P bc:log                 zset    none         every broadcast by creation time (last 90 days, at most 10,000)
 //	P bcby:{sender}          zset    90 days      a coach's (or staff name's) last 50 broadcasts; each broadcast renews it
 //	P bcday:{sender}:{yyyymmdd} string 48 hours   broadcasts a coach made that day, for the daily limit
-//	P demo                   string  none         serve in demo mode: this prefix holds made-up people (an import deletes it)
+//	P demo                   string  none         serve in demo mode: this prefix holds made-up people
+//	P real                   string  none         a start outside demo mode, an import of people: no demo may seed here
 //	asynq:{P sms}:*          (asynq) per asynq    the outgoing queue, in asynq's own layout (queue name "P sms")
 //
 // Every key is built by a function below, and Lua scripts that reach a key
@@ -117,6 +118,7 @@ func (k Keys) BroadcastsLog() string              { return k.Prefix + "bc:log" }
 func (k Keys) BroadcastsBy(by string) string      { return k.Prefix + "bcby:" + by }
 func (k Keys) BroadcastDay(by, day string) string { return k.Prefix + "bcday:" + by + ":" + day }
 func (k Keys) Demo() string                       { return k.Prefix + "demo" }
+func (k Keys) Real() string                       { return k.Prefix + "real" }
 
 // People matches every participant's key, for SCAN; PhoneOf reads the
 // phone back from one.
