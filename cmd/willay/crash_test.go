@@ -126,7 +126,7 @@ func startWorker(t *testing.T, bin string, r *testredis.Redis, fake *twiliotest.
 		"WILLAY_PIN_KEY="+strings.Repeat("ab", 32), "WILLAY_FLOWS="+flows, "WILLAY_LOCALES="+abs("../../locales"),
 		"WILLAY_TZ=America/Lima", "WILLAY_REMINDERS=true",
 		"TWILIO_ACCOUNT_SID="+fake.AccountSID(), "TWILIO_AUTH_TOKEN="+fake.AuthToken(), "TWILIO_FROM=+15005550006",
-		"TWILIO_API_URL="+fake.URL(), fmt.Sprint("WILLAY_SMS_CONCURRENCY=", crashConcurrency), "WILLAY_LOG_LEVEL=error")
+		"TWILIO_API_URL="+fake.URL(), "WILLAY_PUBLIC_URL=https://willay.example.org", fmt.Sprint("WILLAY_SMS_CONCURRENCY=", crashConcurrency), "WILLAY_LOG_LEVEL=error")
 	cmd.Stderr = os.Stderr
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)

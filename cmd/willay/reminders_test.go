@@ -46,7 +46,7 @@ func demoInstallation(t *testing.T) (*app.App, *testredis.Redis, *testclock.Cloc
 	r := testredis.New(t)
 	r.Queue(t)
 	env := map[string]string{"REDIS_URL": r.URL, "WILLAY_REDIS_PREFIX": r.Prefix, "WILLAY_DEMO": "true",
-		"WILLAY_FLOWS": "../../flows", "WILLAY_LOCALES": "../../locales"}
+		"WILLAY_PIN_KEY": strings.Repeat("ab", 32), "WILLAY_FLOWS": "../../flows", "WILLAY_LOCALES": "../../locales"}
 	cfg, err := config.FromEnv(func(k string) string { return env[k] })
 	if err != nil {
 		t.Fatal(err)

@@ -37,6 +37,7 @@ func TestServePrintsWhereToDialAndShutsDownGracefully(t *testing.T) {
 	t.Setenv("REDIS_URL", r.URL)
 	t.Setenv("WILLAY_REDIS_PREFIX", r.Prefix)
 	t.Setenv("WILLAY_DEMO", "true")
+	t.Setenv("WILLAY_PIN_KEY", strings.Repeat("ab", 32)) // demo data in a real Redis: never the public demo key
 	t.Setenv("WILLAY_FLOWS", "../../flows")
 	t.Setenv("WILLAY_LOCALES", "../../locales")
 	t.Setenv("PORT", "0")

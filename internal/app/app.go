@@ -72,6 +72,16 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, now Now) (*Ap
 	opts.SessionTTL = cfg.SessionTTL
 	opts.Guard = a.Loops.Do
 	a.Store = redisstore.New(a.Redis, cfg.Prefix, opts, now)
+	if err := a.demoAllowed(ctx); err != nil { // before anything is written
+		a.Close()
+		return nil, err
+	}
+	if !cfg.Demo && cfg.RedisURL != "" {
+		if err := a.Store.MarkReal(ctx); err != nil {
+			a.Close()
+			return nil, err
+		}
+	}
 	b, err := a.loadChecked()
 	if err != nil {
 		a.Close()
@@ -98,7 +108,7 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, now Now) (*Ap
 		Help: "Reminders whose dispatch failed; each stays due and is tried again at the next tick."})
 	a.Reminders = scheduler.New(scheduler.Config{Store: a.Store, Engine: a.Engine, Location: cfg.TZ, Now: now, Log: log, Failures: failures})
 	if cfg.Demo {
-		if err := demo.Seed(ctx, a.Store, now().In(cfg.TZ)); err != nil {
+		if err := a.seedDemo(ctx, now().In(cfg.TZ)); err != nil {
 			a.Close()
 			return nil, err
 		}
@@ -145,7 +155,7 @@ func (a *App) pipeline(now Now) (*outbound.Pipeline, error) {
 		sender = tw
 	}
 	keys := a.Store.Keys()
-	return outbound.New(outbound.Config{Redis: a.Redis, Queue: keys.Queue(), RateKey: keys.Prefix + "smsrate", Store: a.Store,
+	return outbound.New(outbound.Config{Redis: a.Redis, Queue: keys.Queue(), RateKey: keys.SMSRate(), Store: a.Store,
 		Sender: sender, Rate: cfg.SMS.Rate, Concurrency: cfg.SMS.Concurrency, MaxRetry: cfg.SMS.MaxRetry,
 		FoldAccents: cfg.FoldAccents, Now: now, Log: a.Log}), nil
 }
@@ -201,6 +211,43 @@ func redactURL(u string) string {
 		}
 	}
 	return u
+}
+
+// Refusals of demo mode over a real Redis: made-up people must not mix
+// with real ones, and real PINs must not be keyed with the public key.
+const (
+	ErrDemoPINKey = "WILLAY_DEMO=true with a REDIS_URL would key PINs with the public demo key: " +
+		"set WILLAY_PIN_KEY (`openssl rand -hex 32`), or leave REDIS_URL empty for an in-process demo"
+	ErrDemoNotEmpty = "WILLAY_DEMO=true would add made-up people to the Redis at REDIS_URL, which already holds data under %q: " +
+		"for a demo, set WILLAY_REDIS_PREFIX to an unused prefix; for real data, set WILLAY_DEMO=false"
+)
+
+// demoAllowed tells whether demo mode may seed: always into an in-process
+// Redis; into a real one only under a prefix that is unused or a demo's
+// (see redisstore.DemoAllowed), with a PIN key of the installation's own.
+func (a *App) demoAllowed(ctx context.Context) error {
+	if !a.Config.Demo || a.Config.RedisURL == "" {
+		return nil
+	}
+	if a.Config.DemoPINKey() {
+		return errors.New(ErrDemoPINKey)
+	}
+	ok, err := a.Store.DemoAllowed(ctx)
+	if err != nil {
+		return fmt.Errorf("demo: %w", err)
+	}
+	if !ok {
+		return fmt.Errorf(ErrDemoNotEmpty, a.Config.Prefix)
+	}
+	return nil
+}
+
+// seedDemo writes the demo people and marks the prefix as a demo's.
+func (a *App) seedDemo(ctx context.Context, now time.Time) error {
+	if err := demo.Seed(ctx, a.Store, now); err != nil {
+		return err
+	}
+	return a.Store.MarkDemo(ctx)
 }
 
 // loadChecked loads flows and texts and refuses any with errors.

@@ -27,6 +27,10 @@ var lima = mustLoc("America/Lima")
 
 var testNow = time.Date(2026, 11, 27, 10, 0, 0, 0, lima)
 
+// testPINKey keys the demo people's PINs: demo data in a real Redis is
+// never keyed with the public demo key.
+var testPINKey = strings.Repeat("ab", 32)
+
 func mustLoc(name string) *time.Location {
 	l, err := time.LoadLocation(name)
 	if err != nil {
@@ -79,6 +83,8 @@ func testConfig(t *testing.T, r *testredis.Redis, flows, locales string) config.
 			return r.Prefix
 		case "WILLAY_DEMO":
 			return "true"
+		case "WILLAY_PIN_KEY":
+			return testPINKey
 		case "WILLAY_FLOWS":
 			return flows
 		case "WILLAY_LOCALES":

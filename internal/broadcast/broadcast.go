@@ -145,8 +145,8 @@ func ParseDay(ddmm string, now time.Time) (time.Time, bool) {
 		if t.Day() != d { // 3102 is not a date
 			return time.Time{}, false
 		}
-		if !t.Before(today) {
-			return t, t.Sub(today) <= Window
+		if !t.Before(today) { // compared as days: a summer-time change makes a day 23 or 25 hours
+			return t, !t.After(today.AddDate(0, 0, int(Window/(24*time.Hour))))
 		}
 	}
 	return time.Time{}, false

@@ -48,3 +48,19 @@ func TestShortName(t *testing.T) {
 		}
 	}
 }
+
+// TestParseDayAcrossSummerTime: the window counts days, not hours: from
+// September to November in New York a day is an hour longer.
+func TestParseDayAcrossSummerTime(t *testing.T) {
+	ny, err := time.LoadLocation("America/New_York")
+	if err != nil {
+		t.Fatal(err)
+	}
+	now := time.Date(2026, 9, 10, 15, 0, 0, 0, ny) // EDT; 9 November is EST
+	if got, ok := ParseDay("0911", now); !ok || got.Format("2006-01-02") != "2026-11-09" {
+		t.Errorf("60 days ahead across the change: %s %v", got.Format("2006-01-02"), ok)
+	}
+	if _, ok := ParseDay("1011", now); ok {
+		t.Error("61 days ahead is refused")
+	}
+}

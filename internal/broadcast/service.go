@@ -14,6 +14,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/willay-pe/willay/internal/outbound"
+	"github.com/willay-pe/willay/internal/phone"
 	"github.com/willay-pe/willay/internal/sms"
 )
 
@@ -238,8 +239,17 @@ func (s *Service) Create(ctx context.Context, b *Broadcast) (int, error) {
 			*b = *prev
 		}
 	}
-	s.Log.Info("broadcast created", "id", b.ID, "by", b.By, "recipients", b.Count, "at", b.At)
+	s.Log.Info("broadcast created", "id", b.ID, "by", sender(b.By), "recipients", b.Count, "at", b.At)
 	return b.Count, nil
+}
+
+// sender names who made a broadcast for the log: a coach's phone masked,
+// a staff name (from the command line) as it is.
+func sender(by string) string {
+	if strings.HasPrefix(by, "staff:") {
+		return by
+	}
+	return phone.Mask(by)
 }
 
 // MaxText is the longest free text, in characters: what Twilio takes in
@@ -321,7 +331,7 @@ func (s *Service) Cancel(ctx context.Context, id, by string) error {
 		return ErrStarted
 	}
 	if err == nil {
-		s.Log.Info("broadcast cancelled", "id", id, "by", by)
+		s.Log.Info("broadcast cancelled", "id", id, "by", sender(by))
 	}
 	return err
 }

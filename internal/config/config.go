@@ -3,7 +3,10 @@
 package config
 
 import (
+	"bytes"
+	"cmp"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"net/netip"
 	"os"
@@ -84,6 +87,17 @@ type SMS struct {
 
 // demoPINKey keys PINs only in demo mode, where data is made up.
 const demoPINKey = "willay-demo-pin-key-not-for-production-use"
+
+// ErrNoPublicURL refuses Twilio without WILLAY_PUBLIC_URL: the localhost
+// default cannot be the address Twilio signs, so every webhook would get
+// a 403, and status callbacks would point at a machine Twilio cannot reach.
+const ErrNoPublicURL = "TWILIO_ACCOUNT_SID is set but WILLAY_PUBLIC_URL is not: set it to the address Twilio reaches this service at " +
+	"(like https://willay.example.org). Twilio signs every webhook with that address; without it each incoming SMS " +
+	"and status callback would be refused with 403"
+
+// DemoPINKey tells whether PINs are keyed with the public demo key, which
+// is only for made-up people.
+func (c Config) DemoPINKey() bool { return bytes.Equal(c.PINKey, []byte(demoPINKey)) }
 
 // FromEnv reads the configuration; getenv is os.Getenv outside tests.
 func FromEnv(getenv func(string) string) (Config, error) {
@@ -198,13 +212,17 @@ func (c Config) CheckServe() error {
 
 // readSMS reads the SMS settings; Twilio needs all of its account or none.
 func (c *Config) readSMS(get func(k, def string) string) error {
-	c.PublicURL = strings.TrimRight(get("WILLAY_PUBLIC_URL", "http://localhost:"+c.Port), "/")
+	public := get("WILLAY_PUBLIC_URL", "")
+	c.PublicURL = strings.TrimRight(cmp.Or(public, "http://localhost:"+c.Port), "/")
 	c.Twilio = Twilio{AccountSID: get("TWILIO_ACCOUNT_SID", ""), AuthToken: get("TWILIO_AUTH_TOKEN", ""),
 		From: get("TWILIO_FROM", ""), MessagingServiceSID: get("TWILIO_MESSAGING_SERVICE_SID", ""),
 		APIURL: get("TWILIO_API_URL", "https://api.twilio.com")}
 	t := c.Twilio
 	if t.Enabled() && (t.AuthToken == "" || (t.From == "" && t.MessagingServiceSID == "")) {
 		return fmt.Errorf("TWILIO_ACCOUNT_SID is set: also set TWILIO_AUTH_TOKEN and TWILIO_FROM or TWILIO_MESSAGING_SERVICE_SID")
+	}
+	if t.Enabled() && public == "" {
+		return errors.New(ErrNoPublicURL)
 	}
 	for _, n := range []struct {
 		key string

@@ -59,7 +59,7 @@ func TestTwilioSettings(t *testing.T) {
 	if _, err := FromEnv(env(map[string]string{"TWILIO_ACCOUNT_SID": "AC1"})); err == nil || !strings.Contains(err.Error(), "TWILIO_AUTH_TOKEN") {
 		t.Errorf("half a Twilio account must be refused: %v", err)
 	}
-	if c, _ := FromEnv(env(nil)); c.Twilio.Enabled() || c.PublicURL != "http://localhost:8080" {
+	if c, _ := FromEnv(env(nil)); c.Twilio.Enabled() || c.PublicURL != "http://localhost:8080" || c.DemoPINKey() != true {
 		t.Errorf("no Twilio by default: %+v", c)
 	}
 }
@@ -119,4 +119,21 @@ func errText(err error) string {
 		return ""
 	}
 	return err.Error()
+}
+
+// TestTwilioNeedsPublicURL: without WILLAY_PUBLIC_URL the service would
+// check Twilio's signatures against localhost and refuse every webhook.
+func TestTwilioNeedsPublicURL(t *testing.T) {
+	account := map[string]string{"TWILIO_ACCOUNT_SID": "AC1", "TWILIO_AUTH_TOKEN": "tok", "TWILIO_FROM": "+15005550006"}
+	_, err := FromEnv(env(account))
+	want := "TWILIO_ACCOUNT_SID is set but WILLAY_PUBLIC_URL is not: set it to the address Twilio reaches this service at " +
+		"(like https://willay.example.org). Twilio signs every webhook with that address; without it each incoming SMS " +
+		"and status callback would be refused with 403"
+	if err == nil || err.Error() != want {
+		t.Errorf("Twilio without WILLAY_PUBLIC_URL: got %v, want %q", err, want)
+	}
+	account["WILLAY_PUBLIC_URL"] = "https://willay.example.org"
+	if _, err := FromEnv(env(account)); err != nil {
+		t.Errorf("with WILLAY_PUBLIC_URL: %v", err)
+	}
 }

@@ -20,7 +20,7 @@ func server(t *testing.T) string {
 	r := testredis.New(t)
 	cfg, err := config.FromEnv(func(k string) string {
 		return map[string]string{"REDIS_URL": r.URL, "WILLAY_REDIS_PREFIX": r.Prefix, "WILLAY_DEMO": "true",
-			"WILLAY_FLOWS": "../../flows", "WILLAY_LOCALES": "../../locales"}[k]
+			"WILLAY_PIN_KEY": strings.Repeat("ab", 32), "WILLAY_FLOWS": "../../flows", "WILLAY_LOCALES": "../../locales"}[k]
 	})
 	if err != nil {
 		t.Fatal(err)

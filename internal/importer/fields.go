@@ -68,12 +68,20 @@ func (r *rec) ok(col string) bool {
 }
 
 // fail records a problem with a cell. Only the first one per cell is kept:
-// it is the one to fix, and the others usually follow from it.
+// it is the one to fix, and the others usually follow from it. A phone is
+// shown masked, as everywhere a report or log can reach: the line and
+// column find the cell.
 func (r *rec) fail(col, reason string) {
 	if r.ok(col) {
-		r.errs = append(r.errs, RowError{Line: r.line, Column: col, Value: clip(r.vals[r.index(col)], maxChars), Reason: reason})
+		v := clip(r.vals[r.index(col)], maxChars)
+		if isPhoneColumn(col) {
+			v = phone.Mask(v)
+		}
+		r.errs = append(r.errs, RowError{Line: r.line, Column: col, Value: v, Reason: reason})
 	}
 }
+
+func isPhoneColumn(col string) bool { return col == "phone" || strings.HasSuffix(col, "_phone") }
 
 // sortErrs puts a line's problems in column order, line problems first.
 func (r *rec) sortErrs() {

@@ -180,12 +180,12 @@ func TestImportReportsEveryBadRow(t *testing.T) {
 	}
 	langs := "must be one of es, qu, quz, quy, shp"
 	want := []RowError{
-		{2, "phone", "98765", "a Peruvian mobile number has 9 digits starting with 9"},
+		{2, "phone", "***65", "a Peruvian mobile number has 9 digits starting with 9"},
 		{3, "name", "", reasonRequired},
 		{3, "language", "xx", langs},
 		{5, "group", "", reasonRequired},
-		{5, "coach_phone", "12", "a Peruvian mobile number has 9 digits starting with 9"},
-		{6, "phone", "987654321", "phone already on line 3"},
+		{5, "coach_phone", "**", "a Peruvian mobile number has 9 digits starting with 9"},
+		{6, "phone", "*******21", "phone already on line 3"}, // phones masked: a report reaches logs
 		{7, "name", "Ana\nMaria", "contains a line break, tab or other invisible character; remove it"},
 		{9, "", "", "expected 8 values (phone,name,language,community,district,region,group,coach_phone) but found 7; look for a missing or extra comma"},
 	}
@@ -239,11 +239,11 @@ func TestImportProblems(t *testing.T) {
 		{"tab", Coaches, header(Coaches) + "912345678,Marta,es,\"G\t1\"\n", nil,
 			[]RowError{{2, "group", "G\t1", "contains a line break, tab or other invisible character; remove it"}}},
 		{"coach twice in a group", Coaches, header(Coaches) + "912345678,Marta,es,G\n+51912345678,Marta,es,G\n", nil,
-			[]RowError{{3, "phone", "+51912345678", "this coach is already listed for this group on line 2"}}},
+			[]RowError{{3, "phone", "+51******678", "this coach is already listed for this group on line 2"}}},
 		{"unknown phone", Savings, header(Savings) + "987654321,10,2025-01-01\n999888777,10,2025-01-01\n", nil,
-			[]RowError{{3, "phone", "999888777", reasonUnknownPhone}}},
+			[]RowError{{3, "phone", "*******77", reasonUnknownPhone}}},
 		{"savings twice", Savings, header(Savings) + "987654321,10,2025-01-01\n51987654321,20,2025-01-02\n", nil,
-			[]RowError{{3, "phone", "51987654321", "phone already on line 2"}}},
+			[]RowError{{3, "phone", "*********21", "phone already on line 2"}}},
 		{"bad balance and dates", Savings, header(Savings) + "987654321,-5,2025-02-30\n912345678,S/ 10,2999-01-01\n", nil,
 			[]RowError{
 				{2, "balance", "-5", "must be an amount in soles like 350.00, without S/"},
@@ -252,7 +252,7 @@ func TestImportProblems(t *testing.T) {
 				{3, "as_of", "2999-01-01", "is in the future; use the date the balance was taken"},
 			}},
 		{"phone and group", Visits, header(Visits) + "987654321,Ayllu Sur,visit,2025-03-14 09:30,Casa,\n", nil,
-			[]RowError{{2, "phone", "987654321", "give either phone or group, not both"}}},
+			[]RowError{{2, "phone", "*******21", "give either phone or group, not both"}}},
 		{"neither phone nor group", Visits, header(Visits) + ",,visit,2025-03-14 09:30,Casa,\n", nil,
 			[]RowError{{2, "phone", "", "phone or group is required"}}},
 		{"unknown group, bad kind and time", Visits, header(Visits) + ",Ayllu Norte,fiesta,14/03/2025 9:30,,\n", nil,
@@ -265,7 +265,7 @@ func TestImportProblems(t *testing.T) {
 		{"time the clock skips", Visits, header(Visits) + "987654321,,visit,2025-03-09 02:30,Casa,\n", ny,
 			[]RowError{{2, "starts_at", "2025-03-09 02:30", "does not exist in the America/New_York time zone because the clock skips it"}}},
 		{"same visit twice", Visits, header(Visits) + "987654321,,visit,2025-03-14 09:30,Casa,\n+51987654321,,visit,2025-03-14 09:30,Chacra,Otro\n", nil,
-			[]RowError{{3, "phone", "+51987654321", "the same event (phone or group, kind and starts_at) is already on line 2"}}},
+			[]RowError{{3, "phone", "+51******321", "the same event (phone or group, kind and starts_at) is already on line 2"}}},
 		{"bad transfer", Transfers, header(Transfers) + ",Ayllu Sur,Juntos!,2025-4-1,0,\n", nil,
 			[]RowError{
 				{2, "program", "Juntos!", "must be a program code like juntos or pension_65: letters, digits and _, starting with a letter, at most 32"},

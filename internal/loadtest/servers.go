@@ -1,7 +1,10 @@
 package loadtest
 
 import (
+	"cmp"
 	"context"
+	"crypto/rand"
+	"encoding/hex"
 	"errors"
 	"log/slog"
 	"net"
@@ -43,6 +46,8 @@ func serveLocal(h http.Handler) (string, func(), error) {
 // startWillay builds the whole service as `willay serve` does, with demo
 // data under prefix; getenv supplies the rest of the configuration.
 func startWillay(ctx context.Context, redisURL, prefix string, getenv func(string) string, log *slog.Logger) (string, func(), error) {
+	key := make([]byte, 32)
+	_, _ = rand.Read(key)
 	cfg, err := config.FromEnv(func(k string) string {
 		switch k {
 		case "REDIS_URL":
@@ -51,6 +56,8 @@ func startWillay(ctx context.Context, redisURL, prefix string, getenv func(strin
 			return prefix
 		case "WILLAY_DEMO":
 			return "true"
+		case "WILLAY_PIN_KEY": // made-up people under a prefix of their own, keyed by this run
+			return cmp.Or(getenv(k), hex.EncodeToString(key))
 		}
 		return getenv(k)
 	})

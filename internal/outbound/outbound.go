@@ -38,7 +38,7 @@ type Store interface {
 type Config struct {
 	Redis       redis.UniversalClient
 	Queue       string // asynq queue name
-	RateKey     string // Redis key of the account-wide rate limit
+	RateKey     string // Redis key of the account-wide rate limit, used as it is (under the prefix)
 	Store       Store
 	Sender      sms.Sender
 	Rate        int // messages per second for the whole account; 0: no limit
@@ -80,7 +80,7 @@ func New(c Config) *Pipeline {
 	if c.RequeueAfter <= 0 {
 		c.RequeueAfter = time.Minute
 	}
-	return &Pipeline{cfg: c, client: asynq.NewClientFromRedisClient(c.Redis), limiter: redis_rate.NewLimiter(c.Redis)}
+	return &Pipeline{cfg: c, client: asynq.NewClientFromRedisClient(c.Redis), limiter: redis_rate.NewLimiter(exactKeys{c.Redis})}
 }
 
 // Request is a message to send.

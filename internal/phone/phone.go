@@ -25,14 +25,16 @@ const (
 
 const peru = "51"
 
-// invalidError keeps the message a plain sentence ("phone "98765": …")
-// while errors.Is(err, ErrInvalid) still holds.
+// invalidError keeps the message a plain sentence ("phone "***65": …")
+// while errors.Is(err, ErrInvalid) still holds. The input is masked: the
+// message reaches logs and bad-request reasons, and a number one digit
+// off is still someone's.
 type invalidError struct {
 	input, reason string
 }
 
 func (e *invalidError) Error() string {
-	return fmt.Sprintf("phone %q: %s", e.input, e.reason)
+	return fmt.Sprintf("phone %q: %s", Mask(e.input), e.reason)
 }
 
 func (e *invalidError) Unwrap() error { return ErrInvalid }

@@ -39,33 +39,36 @@ func TestNormalize(t *testing.T) {
 	}
 }
 
+// TestNormalizeInvalid: the error says why, and shows the number masked as
+// in logs: it reaches logs and bad-request reasons, and a number one digit
+// short is still someone's.
 func TestNormalizeInvalid(t *testing.T) {
 	tests := []struct {
 		in      string
 		wantErr string
 	}{
-		{"98765", `phone "98765": a Peruvian mobile number has 9 digits starting with 9`},
+		{"98765", `phone "***65": a Peruvian mobile number has 9 digits starting with 9`},
 		{"", `phone "": the number is empty`},
-		{"   ", `phone "   ": the number is empty`},
-		{"tel:", `phone "tel:": the number is empty`},
-		{"+", `phone "+": the number is empty`},
-		{"+51 887 654 321", `phone "+51 887 654 321": a Peruvian mobile number has 9 digits starting with 9`},
-		{"887654321", `phone "887654321": a Peruvian mobile number has 9 digits starting with 9`},
-		{"9876543210", `phone "9876543210": a Peruvian mobile number has 9 digits starting with 9`},
-		{"+519876543210", `phone "+519876543210": a Peruvian mobile number has 9 digits starting with 9`},
-		{"01 4567890", `phone "01 4567890": a Peruvian mobile number has 9 digits starting with 9`},
-		{"12025550123", `phone "12025550123": a Peruvian mobile number has 9 digits starting with 9`},
-		{"98765432a", `phone "98765432a": 'a' is not allowed; use only digits, spaces, + and - . ( )`},
-		{"Juan Pérez", `phone "Juan Pérez": 'J' is not allowed; use only digits, spaces, + and - . ( )`},
-		{"+51 987654321 ext 2", `phone "+51 987654321 ext 2": 'e' is not allowed; use only digits, spaces, + and - . ( )`},
-		{"51+987654321", `phone "51+987654321": a + is only allowed at the start`},
-		{"++51987654321", `phone "++51987654321": a + is only allowed at the start`},
-		{"+1234567", `phone "+1234567": a number from another country has 8 to 15 digits including the country code`},
-		{"+1234567890123456", `phone "+1234567890123456": a number from another country has 8 to 15 digits including the country code`},
-		{"00", `phone "00": a number from another country has 8 to 15 digits including the country code`},
-		{"+0123456789", `phone "+0123456789": a country code never starts with 0`},
-		{"000123456789", `phone "000123456789": a country code never starts with 0`},
-		{strings.Repeat("9", 60), `phone "` + strings.Repeat("9", 40) + `…": a Peruvian mobile number has 9 digits starting with 9`},
+		{"   ", `phone "*  ": the number is empty`},
+		{"tel:", `phone "**l:": the number is empty`},
+		{"+", `phone "*": the number is empty`},
+		{"+51 887 654 321", `phone "*************21": a Peruvian mobile number has 9 digits starting with 9`},
+		{"887654321", `phone "*******21": a Peruvian mobile number has 9 digits starting with 9`},
+		{"9876543210", `phone "********10": a Peruvian mobile number has 9 digits starting with 9`},
+		{"+519876543210", `phone "+51*******210": a Peruvian mobile number has 9 digits starting with 9`},
+		{"01 4567890", `phone "********90": a Peruvian mobile number has 9 digits starting with 9`},
+		{"12025550123", `phone "*********23": a Peruvian mobile number has 9 digits starting with 9`},
+		{"98765432a", `phone "*******2a": 'a' is not allowed; use only digits, spaces, + and - . ( )`},
+		{"Juan Pérez", `phone "********ez": 'J' is not allowed; use only digits, spaces, + and - . ( )`},
+		{"+51 987654321 ext 2", `phone "***************** 2": 'e' is not allowed; use only digits, spaces, + and - . ( )`},
+		{"51+987654321", `phone "**********21": a + is only allowed at the start`},
+		{"++51987654321", `phone "***********21": a + is only allowed at the start`},
+		{"+1234567", `phone "******67": a number from another country has 8 to 15 digits including the country code`},
+		{"+1234567890123456", `phone "***************56": a number from another country has 8 to 15 digits including the country code`},
+		{"00", `phone "**": a number from another country has 8 to 15 digits including the country code`},
+		{"+0123456789", `phone "+01*****789": a country code never starts with 0`},
+		{"000123456789", `phone "**********89": a country code never starts with 0`},
+		{strings.Repeat("9", 60), `phone "` + strings.Repeat("*", 39) + `9…": a Peruvian mobile number has 9 digits starting with 9`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.in, func(t *testing.T) {

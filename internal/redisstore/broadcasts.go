@@ -23,18 +23,15 @@ import (
 
 const broadcastTTL = 90 * 24 * time.Hour
 
-func (k Keys) Broadcast(id string) string       { return k.Prefix + "bc:" + id }
-func (k Keys) BroadcastTo(id string) string     { return k.Prefix + "bcm:" + id }
-func (k Keys) BroadcastsDue() string            { return k.Prefix + "bc:due" }
-func (k Keys) BroadcastsOpen() string           { return k.Prefix + "bc:open" }
-func (k Keys) BroadcastsLog() string            { return k.Prefix + "bc:log" }
-func (k Keys) BroadcastsBy(by string) string    { return k.Prefix + "bcby:" + by }
-func (k Keys) BroadcastDay(by, d string) string { return k.Prefix + "bcday:" + by + ":" + d }
+// broadcastLogMax bounds the log of every broadcast, whatever their age.
+const broadcastLogMax = 10_000
 
 // KEYS[1] broadcast hash, KEYS[2] the sender's day counter, KEYS[3] the
 // sender's list, KEYS[4] the log, KEYS[5] the due set.
 // ARGV[1] JSON, ARGV[2] daily limit (0: none), ARGV[3] due (unix ms),
-// ARGV[4] created (unix ms), ARGV[5] id, ARGV[6] TTL ms.
+// ARGV[4] created (unix ms), ARGV[5] id, ARGV[6] TTL ms, ARGV[7] how many
+// broadcasts the log keeps. The sender's list and the log keep no
+// broadcast older than its hash's TTL.
 // Returns 1 created, 0 the ID exists, -1 over the limit.
 var createBroadcast = redis.NewScript(`
 if redis.call('EXISTS', KEYS[1]) == 1 then return 0 end
@@ -48,7 +45,10 @@ if lim > 0 then
 end
 redis.call('ZADD', KEYS[3], ARGV[4], ARGV[5])
 redis.call('ZREMRANGEBYRANK', KEYS[3], 0, -51)
+redis.call('PEXPIRE', KEYS[3], ARGV[6])
 redis.call('ZADD', KEYS[4], ARGV[4], ARGV[5])
+redis.call('ZREMRANGEBYSCORE', KEYS[4], '-inf', tonumber(ARGV[4]) - tonumber(ARGV[6]))
+redis.call('ZREMRANGEBYRANK', KEYS[4], 0, -tonumber(ARGV[7]) - 1)
 redis.call('ZADD', KEYS[5], ARGV[3], ARGV[5])
 return 1
 `)
@@ -82,7 +82,7 @@ func (s *Store) CreateBroadcast(ctx context.Context, b *broadcast.Broadcast, to 
 	}
 	res, err := createBroadcast.Run(ctx, s.rdb, []string{s.keys.Broadcast(b.ID), s.keys.BroadcastDay(b.By, day),
 		s.keys.BroadcastsBy(b.By), s.keys.BroadcastsLog(), s.keys.BroadcastsDue()},
-		string(js), limit, b.At.UnixMilli(), b.Created.UnixMilli(), b.ID, broadcastTTL.Milliseconds()).Int()
+		string(js), limit, b.At.UnixMilli(), b.Created.UnixMilli(), b.ID, broadcastTTL.Milliseconds(), broadcastLogMax).Int()
 	switch {
 	case err != nil:
 		return false, err
@@ -186,14 +186,14 @@ func (s *Store) Recipients(ctx context.Context, id string, from, n int64) ([]str
 }
 
 // KEYS[1] the due set. ARGV[1] now (unix ms), ARGV[2] lease ms, ARGV[3]
-// key prefix (to reach the broadcast's hash). Returns the ID claimed, or
+// the start of a broadcast hash's key (Keys.Broadcast("")), to reach it. Returns the ID claimed, or
 // "". Entries of broadcasts cancelled, expired or finished are dropped.
 var claimBroadcast = redis.NewScript(`
 for i = 1, 50 do
   local ids = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', ARGV[1], 'LIMIT', 0, 1)
   if #ids == 0 then return '' end
   local id = ids[1]
-  local k = ARGV[3] .. 'bc:' .. id
+  local k = ARGV[3] .. id
   local st = redis.call('HGET', k, 'status')
   if st == 'scheduled' or st == 'sending' then
     redis.call('HSET', k, 'status', 'sending')
@@ -207,7 +207,7 @@ return ''
 
 // ClaimBroadcast implements broadcast.Store.
 func (s *Store) ClaimBroadcast(ctx context.Context, now time.Time, lease time.Duration) (string, error) {
-	return claimBroadcast.Run(ctx, s.rdb, []string{s.keys.BroadcastsDue()}, now.UnixMilli(), lease.Milliseconds(), s.keys.Prefix).Text()
+	return claimBroadcast.Run(ctx, s.rdb, []string{s.keys.BroadcastsDue()}, now.UnixMilli(), lease.Milliseconds(), s.keys.Broadcast("")).Text()
 }
 
 // KEYS[1] broadcast hash, KEYS[2] due set.
@@ -301,7 +301,7 @@ func (s *Store) Where(ctx context.Context, communities, districts []string) ([]s
 	var out []string
 	var cursor uint64
 	for {
-		keys, next, err := s.rdb.Scan(ctx, cursor, s.keys.Prefix+"p:*", 1000).Result()
+		keys, next, err := s.rdb.Scan(ctx, cursor, s.keys.People(), 1000).Result()
 		if err != nil {
 			return nil, err
 		}
@@ -319,7 +319,7 @@ func (s *Store) Where(ctx context.Context, communities, districts []string) ([]s
 			comm, _ := c.Val()[0].(string)
 			dist, _ := c.Val()[1].(string)
 			if (comm != "" && in(communities, comm)) || (dist != "" && in(districts, dist)) {
-				out = append(out, keys[i][len(s.keys.Prefix)+2:])
+				out = append(out, s.keys.PhoneOf(keys[i]))
 			}
 		}
 		if cursor = next; cursor == 0 {

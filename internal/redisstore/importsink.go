@@ -2,6 +2,7 @@ package redisstore
 
 import (
 	"context"
+	"time"
 
 	"github.com/redis/go-redis/v9"
 
@@ -45,8 +46,9 @@ func (s *Store) exist(ctx context.Context, ids []string, key func(string) string
 // changed leaves the old group's members.
 func (s *Store) ApplyParticipants(ctx context.Context, rows []importer.ParticipantRow) error {
 	return s.pipe(ctx, func(p redis.Pipeliner) {
+		p.Set(ctx, s.keys.Real(), "1", 0) // real people: never seed a demo here
 		for _, r := range rows {
-			args := []any{s.keys.Prefix, r.Phone, "name", r.Name, "lang", r.Language,
+			args := []any{s.keys.Members(""), r.Phone, "name", r.Name, "lang", r.Language,
 				"comm", r.Community, "dist", r.District, "reg", r.Region, "grp", r.Group, "coach", r.Coach}
 			upsertParticipant.Run(ctx, p, []string{s.keys.Person(r.Phone), s.keys.Members(r.Group)}, args...)
 		}
@@ -56,6 +58,7 @@ func (s *Store) ApplyParticipants(ctx context.Context, rows []importer.Participa
 // ApplyCoaches implements importer.Sink.
 func (s *Store) ApplyCoaches(ctx context.Context, rows []importer.CoachRow) error {
 	return s.pipe(ctx, func(p redis.Pipeliner) {
+		p.Set(ctx, s.keys.Real(), "1", 0)
 		for _, r := range rows {
 			p.HSet(ctx, s.keys.Coach(r.Phone), "name", r.Name, "lang", r.Language, "g:"+r.Group, "1")
 		}
@@ -72,16 +75,23 @@ func (s *Store) ApplySavings(ctx context.Context, rows []importer.SavingsRow) er
 }
 
 // ApplyEvents implements importer.Sink: the batch's places and topics
-// first, then one script call per participant or group hash.
+// first, then one script call per participant or group hash. A text lives
+// as long as the latest event of the batch that names it is kept (its day
+// and KeepEvents after), so that no kept event loses its place or topic,
+// and texts no event names any more go away.
 func (s *Store) ApplyEvents(ctx context.Context, rows []importer.EventRow) error {
-	cutoff := s.now().Add(-s.opt.KeepEvents).Format("20060102")
+	now := s.now()
+	cutoff := now.Add(-s.opt.KeepEvents).Format("20060102")
 	texts := map[string]string{}
+	latest := map[string]string{} // text id → the latest event date naming it
 	var order []string
 	byKey := map[string][]any{}
 	for _, r := range rows {
 		for _, t := range []string{r.Event.Place, r.Event.Topic} {
 			if t != "" {
-				texts[textID(t)] = t
+				id := textID(t)
+				texts[id] = t
+				latest[id] = max(latest[id], r.Event.Date)
 			}
 		}
 		key := s.eventKey(r)
@@ -92,14 +102,24 @@ func (s *Store) ApplyEvents(ctx context.Context, rows []importer.EventRow) error
 		}
 		byKey[key] = append(byKey[key], eventField(r.Event.ID), encodeEvent(r.Event))
 	}
-	return s.pipe(ctx, func(p redis.Pipeliner) {
+	return s.pipeScripts(ctx, []*redis.Script{upsertEvents, keepText}, func(p redis.Pipeliner) {
 		for id, t := range texts {
-			p.Set(ctx, s.keys.Text(id), t, 0)
+			keepText.Run(ctx, p, []string{s.keys.Text(id)}, t, s.textLife(latest[id], now).Milliseconds())
 		}
 		for _, key := range order {
 			upsertEvents.Run(ctx, p, []string{key}, byKey[key]...)
 		}
 	})
+}
+
+// textLife is how long a text named by an event of day date must live:
+// through that day and KeepEvents after, when an import drops the event.
+func (s *Store) textLife(date string, now time.Time) time.Duration {
+	day, err := time.Parse("2006-01-02", date)
+	if err != nil {
+		return s.opt.KeepEvents
+	}
+	return max(day.AddDate(0, 0, 1).Add(s.opt.KeepEvents).Sub(now), time.Hour)
 }
 
 func (s *Store) pipe(ctx context.Context, fill func(redis.Pipeliner)) error {

@@ -50,13 +50,13 @@ func (s *Store) Schedule(ctx context.Context, ds []Due) error {
 	for i, d := range ds {
 		zs[i] = redis.Z{Score: float64(d.At.Unix()), Member: d.member()}
 	}
-	return s.rdb.ZAdd(ctx, s.keys.Prefix+"rem:due", zs...).Err()
+	return s.rdb.ZAdd(ctx, s.keys.RemindersDue(), zs...).Err()
 }
 
 // DueBy lists reminders due at or before t, oldest first, at most limit,
 // after the first offset.
 func (s *Store) DueBy(ctx context.Context, t time.Time, offset, limit int64) ([]Due, error) {
-	zs, err := s.rdb.ZRangeByScoreWithScores(ctx, s.keys.Prefix+"rem:due", &redis.ZRangeBy{
+	zs, err := s.rdb.ZRangeByScoreWithScores(ctx, s.keys.RemindersDue(), &redis.ZRangeBy{
 		Min: "-inf", Max: strconv.FormatInt(t.Unix(), 10), Offset: offset, Count: limit}).Result()
 	if err != nil {
 		return nil, err
@@ -79,17 +79,17 @@ func (s *Store) Unschedule(ctx context.Context, ds []Due) error {
 	for i, d := range ds {
 		ms[i] = d.member()
 	}
-	return s.rdb.ZRem(ctx, s.keys.Prefix+"rem:due", ms...).Err()
+	return s.rdb.ZRem(ctx, s.keys.RemindersDue(), ms...).Err()
 }
 
 // Skip records a reminder that will not be sent, and why. Recording the
 // same skip again changes nothing; records older than 30 days are dropped.
 func (s *Store) Skip(ctx context.Context, d Due, reason string, at time.Time) error {
-	key := s.keys.Prefix + "rem:skipped"
+	key := s.keys.RemindersSkipped()
 	_, err := s.rdb.TxPipelined(ctx, func(p redis.Pipeliner) error {
 		p.ZAddNX(ctx, key, redis.Z{Score: float64(at.Unix()), Member: d.member() + "|" + reason})
 		p.ZRemRangeByScore(ctx, key, "-inf", strconv.FormatInt(at.AddDate(0, 0, -30).Unix(), 10))
-		p.ZRem(ctx, s.keys.Prefix+"rem:due", d.member())
+		p.ZRem(ctx, s.keys.RemindersDue(), d.member())
 		return nil
 	})
 	return err
@@ -97,7 +97,7 @@ func (s *Store) Skip(ctx context.Context, d Due, reason string, at time.Time) er
 
 // Skipped lists recorded skips, newest first: "phone|event|rule|reason".
 func (s *Store) Skipped(ctx context.Context, limit int64) ([]string, error) {
-	return s.rdb.ZRevRange(ctx, s.keys.Prefix+"rem:skipped", 0, limit-1).Result()
+	return s.rdb.ZRevRange(ctx, s.keys.RemindersSkipped(), 0, limit-1).Result()
 }
 
 // Participants calls fn with every participant, a page at a time, with
@@ -105,7 +105,7 @@ func (s *Store) Skipped(ctx context.Context, limit int64) ([]string, error) {
 func (s *Store) Participants(ctx context.Context, page int64, fn func([]*program.Person) error) error {
 	var cursor uint64
 	for {
-		keys, next, err := s.rdb.Scan(ctx, cursor, s.keys.Prefix+"p:*", page).Result()
+		keys, next, err := s.rdb.Scan(ctx, cursor, s.keys.People(), page).Result()
 		if err != nil {
 			return err
 		}
@@ -144,7 +144,7 @@ func (s *Store) people(ctx context.Context, keys []string) ([]*program.Person, e
 		if len(f) == 0 {
 			continue
 		}
-		p := &program.Person{Phone: k[len(s.keys.Prefix)+2:]}
+		p := &program.Person{Phone: s.keys.PhoneOf(k)}
 		fillParticipant(p, f, groups[f["grp"]])
 		out = append(out, p)
 		all = append(all, p.Events...)
@@ -202,7 +202,7 @@ func (s *Store) groupsOf(ctx context.Context, people []*redis.MapStringStringCmd
 // recorded skips), counted exactly: every element, not a sample.
 func (s *Store) PlanMemory(ctx context.Context) (int64, error) {
 	var total int64
-	for _, k := range []string{s.keys.Prefix + "rem:due", s.keys.Prefix + "rem:skipped"} {
+	for _, k := range []string{s.keys.RemindersDue(), s.keys.RemindersSkipped()} {
 		n, err := s.rdb.MemoryUsage(ctx, k, 0).Result()
 		if err != nil && !errors.Is(err, redis.Nil) {
 			return 0, err
@@ -215,7 +215,7 @@ func (s *Store) PlanMemory(ctx context.Context) (int64, error) {
 // Backlog counts what waits in Redis: reminders due, skips recorded,
 // broadcasts waiting to be queued, and broadcasts waiting for their summary.
 func (s *Store) Backlog(ctx context.Context) (map[string]int64, error) {
-	keys := map[string]string{"reminders_due": s.keys.Prefix + "rem:due", "reminders_skipped": s.keys.Prefix + "rem:skipped",
+	keys := map[string]string{"reminders_due": s.keys.RemindersDue(), "reminders_skipped": s.keys.RemindersSkipped(),
 		"broadcasts_due": s.keys.BroadcastsDue(), "broadcasts_open": s.keys.BroadcastsOpen()}
 	pipe := s.rdb.Pipeline()
 	cmds := map[string]*redis.IntCmd{}

@@ -78,15 +78,28 @@ return res
 // between group member sets.
 //
 // KEYS[1] participant hash, KEYS[2] new group's member set.
-// ARGV[1] prefix, ARGV[2] phone, ARGV[3..] field/value pairs (grp among them).
+// ARGV[1] the start of a member set's key (Keys.Members("")), ARGV[2] phone, ARGV[3..] field/value pairs (grp among them).
 // Returns 1.
 var upsertParticipant = redis.NewScript(`
 local old = redis.call('HGET', KEYS[1], 'grp')
 local new
 for i = 3, #ARGV, 2 do if ARGV[i] == 'grp' then new = ARGV[i+1] end end
-if old and old ~= new then redis.call('SREM', ARGV[1] .. 'gm:' .. old, ARGV[2]) end
+if old and old ~= new then redis.call('SREM', ARGV[1] .. old, ARGV[2]) end
 redis.call('HSET', KEYS[1], unpack(ARGV, 3))
 redis.call('SADD', KEYS[2], ARGV[2])
+return 1
+`)
+
+// keepText stores a place or topic and makes it live at least a given
+// time: a text shared by events of many imports keeps the longest life any
+// of them gave it, and one stored before texts expired gets a life.
+//
+// KEYS[1] text key.
+// ARGV[1] the text, ARGV[2] how long it must live at least (ms).
+// Returns 1 when its life was set, 0 when it already lived longer.
+var keepText = redis.NewScript(`
+if redis.call('PTTL', KEYS[1]) >= tonumber(ARGV[2]) then return 0 end
+redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
 return 1
 `)
 

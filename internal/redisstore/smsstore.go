@@ -27,14 +27,14 @@ const smsLogMax = 200_000
 // n:{status}) as its messages' statuses change: the summary check reads
 // them, not every recipient's message. It is part of every script that
 // writes a message's status, and reaches the broadcast's hash, named by
-// the message's bc field, through the key prefix; a broadcast whose hash
+// the message's bc field, through the start of a broadcast key (Keys.Broadcast("")); a broadcast whose hash
 // expired is not made again.
 const tallyLua = `
-local function tally(prefix, msg, old, new)
+local function tally(bcstart, msg, old, new)
   if old == new then return end
   local bc = redis.call('HGET', msg, 'bc')
   if not bc or bc == '' then return end
-  local k = prefix .. 'bc:' .. bc
+  local k = bcstart .. bc
   if redis.call('EXISTS', k) == 0 then return end
   if old then redis.call('HINCRBY', k, 'n:' .. old, -1) end
   redis.call('HINCRBY', k, 'n:' .. new, 1)
@@ -50,7 +50,7 @@ end
 // the phone's quota counter of the day, KEYS[5] the requeuer's list.
 // ARGV[1] TTL ms, ARGV[2] log score (unix ms), ARGV[3] id, ARGV[4] first
 // step JSON, ARGV[5] index size, ARGV[6] quota (0: none), ARGV[7] quota
-// counter TTL ms, ARGV[8] key prefix (for the tally), ARGV[9..] field/value
+// counter TTL ms, ARGV[8] the start of a broadcast's key (Keys.Broadcast(""), for the tally), ARGV[9..] field/value
 // pairs (status among them).
 // Returns 1 when created, 0 when the ID was taken, -1 over the quota.
 var createMessage = redis.NewScript(tallyLua + `
@@ -81,7 +81,7 @@ func (s *Store) CreateMessage(ctx context.Context, m *sms.Message) (bool, error)
 	step, _ := json.Marshal(m.History[len(m.History)-1])
 	keys := []string{s.keys.SMS(m.ID), s.keys.SMSHistory(m.ID), s.keys.SMSLog(), s.keys.SMSQuota(m.To, m.Quota.Day), s.keys.SMSToCheck()}
 	args := []any{smsTTL.Milliseconds(), m.History[0].At.UnixMilli(), m.ID, step, smsLogMax,
-		m.Quota.PerDay, quotaTTL.Milliseconds(), s.keys.Prefix,
+		m.Quota.PerDay, quotaTTL.Milliseconds(), s.keys.Broadcast(""),
 		"to", m.To, "lang", m.Lang, "text", m.Text, "enc", m.Encoding, "seg", m.Segments, "kind", m.Kind,
 		"exempt", boolField(m.Exempt), "status", string(m.Status()), "rank", rank[m.Status()]}
 	if m.Broadcast != "" {
@@ -109,7 +109,7 @@ func boolField(b bool) string {
 //
 // KEYS[1] message hash, KEYS[2] history list, KEYS[3] SID index key ("" ok).
 // ARGV[1] step JSON, ARGV[2] status, ARGV[3] its rank, ARGV[4] SID (may be
-// empty), ARGV[5] TTL ms, ARGV[6] message id, ARGV[7] key prefix (for the
+// empty), ARGV[5] TTL ms, ARGV[6] message id, ARGV[7] the start of a broadcast key (for the
 // tally).
 // Returns 1 when the status moved, 0 when only the history grew, -1 when
 // the message does not exist.
@@ -137,7 +137,7 @@ var rank = map[sms.Status]int{sms.Queued: 0, sms.Sending: 1, sms.Sent: 2, sms.De
 func (s *Store) AddStep(ctx context.Context, id string, st sms.Step, sid string) (bool, error) {
 	js, _ := json.Marshal(st)
 	keys := []string{s.keys.SMS(id), s.keys.SMSHistory(id), s.keys.SMSBySID(sid)}
-	n, err := appendStep.Run(ctx, s.rdb, keys, js, string(st.Status), rank[st.Status], sid, smsTTL.Milliseconds(), id, s.keys.Prefix).Int()
+	n, err := appendStep.Run(ctx, s.rdb, keys, js, string(st.Status), rank[st.Status], sid, smsTTL.Milliseconds(), id, s.keys.Broadcast("")).Int()
 	return n >= 0, err
 }
 
@@ -250,7 +250,7 @@ const (
 // GuardInbound applies the loop guard to a message from phone at now.
 func (s *Store) GuardInbound(ctx context.Context, phone string, perMinute int, now time.Time) (Inbound, error) {
 	minute := now.UTC().Format("200601021504")
-	keys := []string{s.keys.Prefix + "inrate:" + phone + ":" + minute, s.keys.Prefix + "muted:" + phone}
+	keys := []string{s.keys.InRate(phone, minute), s.keys.Muted(phone)}
 	n, err := inboundGuard.Run(ctx, s.rdb, keys, perMinute, int((15 * time.Minute).Seconds())).Int()
 	switch {
 	case err != nil:
@@ -268,9 +268,10 @@ func (s *Store) GuardInbound(ctx context.Context, phone string, perMinute int, n
 // opted-out recipient's refusal, and otherwise records "sending".
 //
 // KEYS[1] message hash, KEYS[2] history list.
-// ARGV[1] key prefix (to reach the recipient's opt-out key, named in the
-// hash, and the tally), ARGV[2] the "sending" step JSON, ARGV[3] the
-// opted-out step JSON.
+// ARGV[1] the start of an opt-out key (Keys.OptOut("")), to reach the
+// recipient's, named in the hash, ARGV[2] the "sending" step JSON, ARGV[3]
+// the opted-out step JSON, ARGV[4] the start of a broadcast's key
+// (Keys.Broadcast(""), for the tally).
 // Returns {-1} no such message, {0} already sent or final, {2} opted out
 // (recorded failed), or {1, to, text}.
 var claimMessage = redis.NewScript(tallyLua + `
@@ -278,15 +279,15 @@ local f = redis.call('HMGET', KEYS[1], 'to', 'text', 'status', 'exempt')
 if not f[1] then return {-1} end
 local st = f[3]
 if st == 'sent' or st == 'delivered' or st == 'undelivered' or st == 'failed' then return {0} end
-if f[4] ~= '1' and redis.call('EXISTS', ARGV[1] .. 'optout:' .. f[1]) == 1 then
+if f[4] ~= '1' and redis.call('EXISTS', ARGV[1] .. f[1]) == 1 then
   redis.call('RPUSH', KEYS[2], ARGV[3])
   redis.call('HSET', KEYS[1], 'status', 'failed', 'rank', 3)
-  tally(ARGV[1], KEYS[1], st, 'failed')
+  tally(ARGV[4], KEYS[1], st, 'failed')
   return {2}
 end
 redis.call('RPUSH', KEYS[2], ARGV[2])
 redis.call('HSET', KEYS[1], 'status', 'sending', 'rank', 1)
-tally(ARGV[1], KEYS[1], st, 'sending')
+tally(ARGV[4], KEYS[1], st, 'sending')
 return {1, f[1], f[2]}
 `)
 
@@ -294,7 +295,7 @@ return {1, f[1], f[2]}
 func (s *Store) ClaimMessage(ctx context.Context, id string, now time.Time) (sms.Claim, error) {
 	sending, _ := json.Marshal(sms.Step{Status: sms.Sending, At: now})
 	out, _ := json.Marshal(sms.Step{Status: sms.Failed, At: now, Error: "opted out: not sent"})
-	res, err := claimMessage.Run(ctx, s.rdb, []string{s.keys.SMS(id), s.keys.SMSHistory(id)}, s.keys.Prefix, sending, out).Slice()
+	res, err := claimMessage.Run(ctx, s.rdb, []string{s.keys.SMS(id), s.keys.SMSHistory(id)}, s.keys.OptOut(""), sending, out, s.keys.Broadcast("")).Slice()
 	if err != nil {
 		return sms.Claim{}, err
 	}

@@ -15,8 +15,6 @@ var _ importer.Sweeper = (*Store)(nil)
 // case the import stops before its sweep.
 const runTTL = 6 * time.Hour
 
-func (s *Store) runKey(run string) string { return s.keys.Prefix + "imp:" + run }
-
 func (s *Store) eventKey(r importer.EventRow) string {
 	if r.Group != "" {
 		return s.keys.Group(r.Group)
@@ -32,8 +30,8 @@ func (s *Store) MarkEvents(ctx context.Context, run string, rows []importer.Even
 		members[i] = s.eventKey(r) + eventSep + r.Event.ID
 	}
 	_, err := s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
-		p.SAdd(ctx, s.runKey(run), members...)
-		p.Expire(ctx, s.runKey(run), runTTL)
+		p.SAdd(ctx, s.keys.ImportRun(run), members...)
+		p.Expire(ctx, s.keys.ImportRun(run), runTTL)
 		return nil
 	})
 	return err
@@ -80,12 +78,12 @@ func (s *Store) SweepEvents(ctx context.Context, run string, kinds []string, row
 			seen[key] = true
 			s.group.forget(r.Group) // this process reads its own change at once
 			codes[0] = key
-			sweepEvents.Run(ctx, p, []string{key, s.runKey(run)}, codes...)
+			sweepEvents.Run(ctx, p, []string{key, s.keys.ImportRun(run)}, codes...)
 		}
 	})
 }
 
 // EndRun implements importer.Sweeper.
 func (s *Store) EndRun(ctx context.Context, run string) error {
-	return s.rdb.Unlink(ctx, s.runKey(run)).Err()
+	return s.rdb.Unlink(ctx, s.keys.ImportRun(run)).Err()
 }

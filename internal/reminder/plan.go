@@ -2,6 +2,8 @@ package reminder
 
 import (
 	"fmt"
+	"strconv"
+	"strings"
 	"time"
 
 	"github.com/willay-pe/willay/internal/program"
@@ -30,14 +32,18 @@ func (f *File) Plan(e program.Event, loc *time.Location, now time.Time) []Planne
 
 func (f *File) plan(r Rule, e program.Event, loc *time.Location, now time.Time) Planned {
 	p := Planned{Rule: r}
-	start, err := e.At(loc)
-	if err != nil {
+	// The event's day as written: in a zone whose clocks jump at midnight,
+	// the first instant of a day can read as the evening before.
+	day, err := time.Parse("2006-01-02", e.Date)
+	start, err2 := e.At(loc)
+	if err != nil || err2 != nil {
 		p.Skipped = "the event's date cannot be read"
 		return p
 	}
-	deadline := start // a reminder must come before the event starts...
+	starts, _ := clock(e.Time) // 0 for an all-day payment
+	deadline := start          // a reminder must come before the event starts...
 	if e.Time == "" {
-		deadline = start.AddDate(0, 0, 1) // ...or, for an all-day payment, before the day ends
+		deadline = onDate(day, 1, 0, loc) // ...or, for an all-day payment, before the day ends
 	}
 	before, at, err := r.timing()
 	if err != nil {
@@ -45,9 +51,12 @@ func (f *File) plan(r Rule, e program.Event, loc *time.Location, now time.Time) 
 		return p
 	}
 	want := start.Add(-before)
+	if days, ok := strings.CutSuffix(r.Before, "d"); ok { // days of the calendar: the same clock time
+		n, _ := strconv.Atoi(days)
+		want = onDate(day, -n, starts, loc)
+	}
 	if at >= 0 && r.Before == "" {
-		d := start.AddDate(0, 0, -*r.DayBefore)
-		want = time.Date(d.Year(), d.Month(), d.Day(), 0, 0, 0, 0, loc).Add(at)
+		want = onDate(day, -*r.DayBefore, at, loc)
 	}
 	p.At, p.Skipped = f.allowed(want, deadline, now)
 	return p
@@ -102,25 +111,30 @@ func sinceMidnight(t time.Time) time.Duration {
 // quietStart is when the quiet window containing t began.
 func (f *File) quietStart(t time.Time) time.Time {
 	from, _ := clock(f.Quiet.From)
-	day := midnight(t)
+	days := 0
 	if sinceMidnight(t) < from { // after midnight: it began the evening before
-		day = day.AddDate(0, 0, -1)
+		days = -1
 	}
-	return day.Add(from)
+	return onDate(t, days, from, t.Location())
 }
 
 // quietEnd is when the quiet window containing t ends.
 func (f *File) quietEnd(t time.Time) time.Time {
 	to, _ := clock(f.Quiet.To)
-	day := midnight(t)
+	days := 0
 	if sinceMidnight(t) >= to { // before midnight: it ends the next morning
-		day = day.AddDate(0, 0, 1)
+		days = 1
 	}
-	return day.Add(to)
+	return onDate(t, days, to, t.Location())
 }
 
-func midnight(t time.Time) time.Time {
-	return time.Date(t.Year(), t.Month(), t.Day(), 0, 0, 0, 0, t.Location())
+// onDate is the clock time c (since midnight, as clock reads it) of the
+// day days after date's (its year, month and day as they read), in loc.
+// It is built with time.Date, not as midnight plus c: on the day a zone
+// with summer time changes its clocks, midnight plus 18 hours is 17:00 or
+// 19:00, and in some zones that day has no midnight.
+func onDate(date time.Time, days int, c time.Duration, loc *time.Location) time.Time {
+	return time.Date(date.Year(), date.Month(), date.Day()+days, int(c/time.Hour), int(c%time.Hour/time.Minute), 0, 0, loc)
 }
 
 // NextAllowed is t, or the end of the quiet hours t falls in: a broadcast

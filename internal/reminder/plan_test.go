@@ -75,6 +75,57 @@ func TestPlan(t *testing.T) {
 	}
 }
 
+// TestPlanAcrossSummerTime: on the day a zone changes its clocks, "18:00"
+// is 18:00, quiet hours start and end at their clock times, and "1d" is the
+// same time the day before; New York changes at 02:00, Santiago at
+// midnight, when the day's first instant reads as the evening before.
+func TestPlanAcrossSummerTime(t *testing.T) {
+	ny, err1 := time.LoadLocation("America/New_York")
+	scl, err2 := time.LoadLocation("America/Santiago")
+	if err1 != nil || err2 != nil {
+		t.Fatal(err1, err2)
+	}
+	visit := func(date, clock string) program.Event {
+		return program.Event{ID: "v", Kind: program.Visit, Date: date, Time: clock}
+	}
+	for _, c := range []struct {
+		name, rule string
+		event      program.Event
+		loc        *time.Location
+		want       string // "2006-01-02 15:04" in loc, or "skip: reason"
+	}{
+		{"day before at 18:00, clocks went forward that day", "{id: r, event: visit, day_before: 1, at: \"18:00\", text: t}",
+			visit("2026-03-09", "09:00"), ny, "2026-03-08 18:00"},
+		{"day before at 18:00, clocks went back that day", "{id: r, event: visit, day_before: 1, at: \"18:00\", text: t}",
+			visit("2026-11-02", "09:00"), ny, "2026-11-01 18:00"},
+		{"1d before is the same clock time", "{id: r, event: visit, before: 1d, text: t}",
+			visit("2026-03-08", "09:00"), ny, "2026-03-07 09:00"},
+		{"quiet hours end at 07:00 on the day clocks go forward", "{id: r, event: visit, before: 4h, text: t}",
+			visit("2026-03-08", "08:00"), ny, "2026-03-08 07:00"},
+		{"quiet hours start at 20:30 on the day clocks go back", "{id: r, event: visit, day_before: 1, at: \"21:00\", text: t}",
+			visit("2026-11-02", "09:00"), ny, "2026-11-01 20:29"},
+		{"a payment on a day with no midnight", "{id: r, event: transfer, day_before: 0, at: \"08:00\", text: t}",
+			program.Event{ID: "p", Kind: program.Transfer, Date: "2026-09-06", Program: "juntos"}, scl, "2026-09-06 08:00"},
+		{"the day before a day with no midnight", "{id: r, event: transfer, day_before: 1, at: \"18:00\", text: t}",
+			program.Event{ID: "p", Kind: program.Transfer, Date: "2026-09-06", Program: "juntos"}, scl, "2026-09-05 18:00"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			f := rules(t, quiet+"rules:\n  - "+c.rule+"\n")
+			ps := f.Plan(c.event, c.loc, time.Date(2026, 1, 1, 0, 0, 0, 0, c.loc))
+			if len(ps) != 1 {
+				t.Fatalf("%d plans", len(ps))
+			}
+			got := ps[0].At.In(c.loc).Format("2006-01-02 15:04")
+			if ps[0].Skipped != "" {
+				got = "skip: " + ps[0].Skipped
+			}
+			if got != c.want {
+				t.Errorf("got %s, want %s", got, c.want)
+			}
+		})
+	}
+}
+
 func TestQuietWithNoRoomSkips(t *testing.T) {
 	// A 06:00 meeting, reminded 3 h before (03:00, quiet): 07:00 is after the
 	// event, and 20:29 the evening before has passed at 23:00: skipped.

@@ -101,12 +101,16 @@ func answer(ctx context.Context, e *engine.Engine, hop engine.Hop) (reply engine
 	return e.Handle(ctx, hop)
 }
 
+// healthz tells a load balancer whether this instance can serve. The
+// public answer names nothing of the set-up (Redis's address is in the
+// error); the log has the detail.
 func healthz(d Deps) gin.HandlerFunc {
 	return func(c *gin.Context) {
 		ctx, cancel := context.WithTimeout(c.Request.Context(), time.Second)
 		defer cancel()
 		if err := d.Storage.Ping(ctx); err != nil {
-			c.String(http.StatusServiceUnavailable, "redis: %v", err)
+			d.Log.Error("healthz: storage does not answer", "err", err)
+			c.String(http.StatusServiceUnavailable, "storage unavailable")
 			return
 		}
 		c.String(http.StatusOK, "ok")

@@ -249,3 +249,25 @@ func BenchmarkSend(b *testing.B) {
 	})
 	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "msgs/s")
 }
+
+// TestErrorsNameTheConfiguredAPI: a transport error names the host sends
+// go to (TWILIO_API_URL), never api.twilio.com, which twilio-go addresses.
+func TestErrorsNameTheConfiguredAPI(t *testing.T) {
+	ln := httptest.NewServer(http.NotFoundHandler())
+	api := ln.URL + "/sms-gw"
+	ln.Close() // nothing listens there any more: every send fails to connect
+	c, err := twilio.New(twilio.Config{AccountSID: "AC1", AuthToken: "tok", From: from, APIURL: api})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = c.Send(context.Background(), to, "hi")
+	if err == nil {
+		t.Fatal("a send to a closed port succeeded")
+	}
+	if msg := err.Error(); strings.Contains(msg, "api.twilio.com") || !strings.Contains(msg, api+"/2010-04-01/Accounts/AC1/Messages.json") {
+		t.Errorf("error %q should name %s, where the send went", msg, api)
+	}
+	if v, _ := sms.VerdictOf(err); v != sms.Retry {
+		t.Errorf("a refused connection is retried, got verdict %v", v)
+	}
+}

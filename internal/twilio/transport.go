@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -34,6 +35,23 @@ func newRewriter(apiURL string) (*rewriter, error) {
 	// would open and close a TLS connection for most messages.
 	t.MaxIdleConnsPerHost = 64
 	return &rewriter{scheme: u.Scheme, host: u.Host, prefix: strings.TrimRight(u.Path, "/"), base: t}, nil
+}
+
+// named puts the configured API in a transport error. http.Client names
+// the request it was given, which twilio-go always addresses to
+// api.twilio.com: an error of a send to TWILIO_API_URL would send whoever
+// reads the log to the wrong host.
+func (rt *rewriter) named(err error) error {
+	var ue *url.Error
+	if !errors.As(err, &ue) {
+		return err
+	}
+	u, perr := url.Parse(ue.URL)
+	if perr != nil {
+		return err
+	}
+	u.Scheme, u.Host, u.Path, u.RawPath = rt.scheme, rt.host, rt.prefix+u.Path, ""
+	return &url.Error{Op: ue.Op, URL: u.String(), Err: ue.Err}
 }
 
 // bound is the transport of one Send: it puts the send's context on the

@@ -146,6 +146,7 @@ func (c *Client) params(to, text string) *openapi.CreateMessageParams {
 // (refused connection, timeout, cancelled context) stays as it is, with
 // our own timeout named since the bare error only says "deadline".
 func (c *Client) classify(err error, timedOut bool) error {
+	err = c.rt.named(err)
 	var te *client.TwilioRestError
 	switch {
 	case !errors.As(err, &te) && timedOut:
