@@ -35,6 +35,10 @@ func serve(ctx context.Context, args []string, out io.Writer) error {
 		return err
 	}
 	defer a.Close()
+	if err := a.Inbound.Spool().Ready(); err != nil {
+		return err // an SMS that comes in while Redis is down would be lost
+	}
+	go a.Inbound.Run(ctx, 2*time.Second)
 	ln, err := net.Listen("tcp", ":"+cfg.Port)
 	if err != nil {
 		return err

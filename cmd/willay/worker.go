@@ -28,5 +28,6 @@ func workerCmd(ctx context.Context, out io.Writer) error {
 		go a.Reminders.Run(ctx, time.Hour, 10*time.Second)
 	}
 	go a.Broadcasts.Run(ctx, 2*time.Second)
+	go a.Inbound.Run(ctx, 2*time.Second) // the spool of a serve sharing WILLAY_SPOOL_DIR
 	return a.SMS.Run(ctx)
 }

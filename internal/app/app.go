@@ -22,6 +22,7 @@ import (
 	"github.com/willay-pe/willay/internal/engine"
 	"github.com/willay-pe/willay/internal/flow"
 	"github.com/willay-pe/willay/internal/gsm"
+	"github.com/willay-pe/willay/internal/inbound"
 	"github.com/willay-pe/willay/internal/outbound"
 	"github.com/willay-pe/willay/internal/redisstore"
 	"github.com/willay-pe/willay/internal/scheduler"
@@ -45,7 +46,9 @@ type App struct {
 	Reminders *scheduler.Scheduler
 	// Broadcasts makes, sends and cancels broadcasts.
 	Broadcasts *broadcast.Service
-	mini       *miniredis.Miniredis
+	// Inbound answers incoming SMS, and spools them while Redis is down.
+	Inbound *inbound.Service
+	mini    *miniredis.Miniredis
 }
 
 // Now is the clock, replaceable in tests.
@@ -92,13 +95,15 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, now Now) (*Ap
 			return nil, err
 		}
 	}
+	a.Inbound = inbound.New(inbound.Config{Store: a.Store, Subs: a.Store, Engine: a.Engine, SMS: messenger{a.SMS},
+		Spool: inbound.NewSpool(cfg.SMS.SpoolDir), LoopLimit: cfg.SMS.LoopLimit, Log: log})
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}), newBacklog(a.Store))
 	a.Handler = server.New(server.Deps{
 		Engine: a.Engine, Gateways: []ussd.Gateway{africastalking.Gateway{}}, Storage: a.Store,
 		Log: log, Registry: reg, HopTimeout: cfg.HopTimeout,
 		SMS: &server.SMSDeps{AuthToken: cfg.Twilio.AuthToken, PublicURL: cfg.PublicURL, Store: a.Store,
-			LoopLimit: cfg.SMS.LoopLimit, Now: now},
+			Inbound: a.Inbound, Now: now},
 	})
 	return a, nil
 }

@@ -59,6 +59,9 @@ type SMS struct {
 	Worker      bool // WILLAY_WORKER: serve also sends (else run willay worker)
 	Reminders   bool // WILLAY_REMINDERS: the scheduler sends reminders
 	LoopLimit   int  // WILLAY_SMS_LOOP_LIMIT: inbound messages a minute before a number is ignored
+	// SpoolDir keeps incoming SMS that storage could not take, until it
+	// can (WILLAY_SPOOL_DIR).
+	SpoolDir string
 }
 
 // demoPINKey keys PINs only in demo mode, where data is made up.
@@ -139,6 +142,7 @@ func (c *Config) readSMS(get func(k, def string) string) error {
 		}
 		*n.to = v
 	}
+	c.SMS.SpoolDir = get("WILLAY_SPOOL_DIR", "spool")
 	var err error
 	if c.SMS.Worker, err = strconv.ParseBool(get("WILLAY_WORKER", "true")); err != nil {
 		return fmt.Errorf("WILLAY_WORKER: %w", err)

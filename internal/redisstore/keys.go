@@ -31,6 +31,8 @@
 //	P optout:{phone}         string  none         SMS STOP/BAJA, or provider error 21610: no reminders or broadcasts
 //	P invalid:{phone}        string  none         provider errors 21211/21614: the code
 //	P outbox                 list    none         the local outbox provider (no Twilio credentials): sent messages
+//	P smsin:{phone}:{sid}    string  30 days      inbound: the answer to an incoming message (JSON), so a repeat of it changes nothing
+//	P smspend:{sid}          list    1 day        status callbacks that came before the worker recorded the SID (step JSON), applied when it does
 //	P inrate:{phone}:{minute} string 2 minutes    inbound loop guard: messages from a number in a minute
 //	P muted:{phone}          string  15 minutes   inbound loop guard: a number sending too many is ignored
 //	P imp:{run}              set     6 hours      import visits/transfers: "hashKey\x1feventId" the run brought, for its sweep
@@ -91,6 +93,14 @@ func (k Keys) SMSLog() string                { return k.Prefix + "smslog" }
 func (k Keys) OptOut(phone string) string    { return k.Prefix + "optout:" + phone }
 func (k Keys) Invalid(phone string) string   { return k.Prefix + "invalid:" + phone }
 func (k Keys) Outbox() string                { return k.Prefix + "outbox" }
+
+// Answer is named by the phone and the provider's message ID: an ID
+// reused by another number never reaches someone else's answer.
+func (k Keys) Answer(phone, sid string) string { return k.Prefix + "smsin:" + phone + ":" + sid }
+
+// SMSPending holds status reports that came before their message's SID
+// was recorded.
+func (k Keys) SMSPending(sid string) string { return k.Prefix + "smspend:" + sid }
 
 // Queue is the asynq queue of outgoing messages: named after the prefix, so
 // that installations sharing a Redis do not share a queue.

@@ -172,46 +172,79 @@ func (s *Store) SetInvalid(ctx context.Context, phone string, code int) error {
 	return s.rdb.Set(ctx, s.keys.Invalid(phone), code, 0).Err()
 }
 
-// inboundGuard counts a number's incoming messages per minute and mutes a
-// number that sends too many, so that two auto-responders cannot loop
-// through the account.
+// answerTTL is how long an incoming message's answer is kept under its
+// identity: a repeat of the message within it (the provider's retry, a
+// replay from the spool, a replayed request) changes nothing.
+const answerTTL = 30 * 24 * time.Hour
+
+// beginInbound admits an incoming message in one round trip: a message
+// answered before gets its answer back; otherwise the loop guard counts
+// the number's messages per minute and mutes a number that sends too
+// many, so that two auto-responders cannot loop through the account.
 //
-// KEYS[1] the number's counter for this minute, KEYS[2] its mute key.
+// KEYS[1] the message's answer key, KEYS[2] the number's counter for the
+// minute, KEYS[3] its mute key.
 // ARGV[1] messages allowed a minute, ARGV[2] mute seconds.
-// Returns 1: answer; 0: over the limit now, answer once to say so; -1:
-// muted, ignore.
-var inboundGuard = redis.NewScript(`
-if redis.call('EXISTS', KEYS[2]) == 1 then return -1 end
-local n = redis.call('INCR', KEYS[1])
-if n == 1 then redis.call('EXPIRE', KEYS[1], 120) end
-if n <= tonumber(ARGV[1]) then return 1 end
-redis.call('SET', KEYS[2], '1', 'EX', ARGV[2])
-return 0
+// Returns {0} admit, {1, answer JSON} repeat, {2} over the limit now (say
+// so once), {3} muted (ignore): sms.Admission's values.
+var beginInbound = redis.NewScript(`
+local done = redis.call('GET', KEYS[1])
+if done then return {1, done} end
+if redis.call('EXISTS', KEYS[3]) == 1 then return {3} end
+local n = redis.call('INCR', KEYS[2])
+if n == 1 then redis.call('EXPIRE', KEYS[2], 120) end
+if n <= tonumber(ARGV[1]) then return {0} end
+redis.call('SET', KEYS[3], '1', 'EX', ARGV[2])
+return {2}
 `)
 
-// Inbound is what the guard says of an incoming message.
-type Inbound int
-
-const (
-	Answer Inbound = iota
-	WarnOnce
-	Ignore
-)
-
-// GuardInbound applies the loop guard to a message from phone at now.
-func (s *Store) GuardInbound(ctx context.Context, phone string, perMinute int, now time.Time) (Inbound, error) {
-	minute := now.UTC().Format("200601021504")
-	keys := []string{s.keys.Prefix + "inrate:" + phone + ":" + minute, s.keys.Prefix + "muted:" + phone}
-	n, err := inboundGuard.Run(ctx, s.rdb, keys, perMinute, int((15 * time.Minute).Seconds())).Int()
-	switch {
-	case err != nil:
-		return Answer, err
-	case n == 1:
-		return Answer, nil
-	case n == 0:
-		return WarnOnce, nil
+// BeginInbound admits message sid from phone, which arrived at `at` (the
+// minute it is counted in), with at most perMinute messages a minute. A
+// repeat comes with the answer it had.
+func (s *Store) BeginInbound(ctx context.Context, phone, sid string, perMinute int, at time.Time) (sms.Admission, sms.Answer, error) {
+	minute := at.UTC().Format("200601021504")
+	keys := []string{s.keys.Answer(phone, sid), s.keys.Prefix + "inrate:" + phone + ":" + minute, s.keys.Prefix + "muted:" + phone}
+	res, err := beginInbound.Run(ctx, s.rdb, keys, perMinute, int((15 * time.Minute).Seconds())).Slice()
+	if err != nil {
+		return sms.Admit, sms.Answer{}, err
 	}
-	return Ignore, nil
+	code, _ := res[0].(int64)
+	if sms.Admission(code) != sms.Repeat {
+		return sms.Admission(code), sms.Answer{}, nil
+	}
+	js, _ := res[1].(string)
+	var a sms.Answer
+	if err := json.Unmarshal([]byte(js), &a); err != nil {
+		return sms.Admit, a, fmt.Errorf("answer of %s: %w", sid, err)
+	}
+	return sms.Repeat, a, nil
+}
+
+// keepAnswer keeps the first answer to an incoming message.
+//
+// KEYS[1] the message's answer key.
+// ARGV[1] answer JSON, ARGV[2] TTL ms.
+// Returns the answer kept: ARGV[1], or the one a concurrent copy of the
+// message kept first.
+var keepAnswer = redis.NewScript(`
+if redis.call('SET', KEYS[1], ARGV[1], 'NX', 'PX', ARGV[2]) then return ARGV[1] end
+return redis.call('GET', KEYS[1])
+`)
+
+// KeepAnswer records a as the answer to message sid from phone and returns
+// the answer kept: a, or the first one when the message was answered
+// meanwhile (two copies of it in flight at once).
+func (s *Store) KeepAnswer(ctx context.Context, phone, sid string, a sms.Answer) (sms.Answer, error) {
+	js, _ := json.Marshal(a)
+	kept, err := keepAnswer.Run(ctx, s.rdb, []string{s.keys.Answer(phone, sid)}, js, answerTTL.Milliseconds()).Text()
+	if err != nil {
+		return a, err
+	}
+	var out sms.Answer
+	if err := json.Unmarshal([]byte(kept), &out); err != nil {
+		return a, fmt.Errorf("answer of %s: %w", sid, err)
+	}
+	return out, nil
 }
 
 // claimMessage takes a queued message for sending in one round trip: it
