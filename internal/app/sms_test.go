@@ -269,7 +269,7 @@ func TestStatusCallbacksTrackDelivery(t *testing.T) {
 	if code, _ := e.post("/sms/twilio/status", unknown, e.fake.Sign(e.cfg.PublicURL+"/sms/twilio/status", unknown)); code != 200 {
 		t.Errorf("a callback for an unknown message is answered 200, got %d", code)
 	}
-	if !strings.Contains(e.logs.String(), "status callback for an unknown message") {
+	if !strings.Contains(e.logs.String(), "status callback before its message's SID was recorded: kept until it is") {
 		t.Error("and logged")
 	}
 }

@@ -56,8 +56,9 @@
 // round trip; a group's events and a coach's name are cached in each server
 // for GroupTTL (15 s), so an import reaches running servers within that.
 // Scripts touch only the keys they are given, except upsertParticipant,
-// which moves a phone between group member sets it names from the hash:
-// Willay runs on one Redis (with a replica or Sentinel for failover), not
+// which moves a phone between group member sets it names from the hash,
+// and claimMessage and appendStep, which reach a message's recipient's
+// optout key named from the message hash: Willay runs on one Redis (with a replica or Sentinel for failover), not
 // on Redis Cluster.
 package redisstore
 

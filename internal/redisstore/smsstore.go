@@ -59,37 +59,102 @@ func boolField(b bool) string {
 }
 
 // appendStep adds a step to a message's history and moves its status
-// forward, never back: providers' callbacks arrive out of order.
+// forward, never back nor from one final status to another: providers'
+// callbacks arrive out of order, and a message delivered stays delivered
+// (see rank). A step with the provider's error 21610 (the person replied
+// STOP at the carrier) opts out the message's stored recipient. When the
+// step records the provider's SID, the status reports that came before it
+// (KEYS[4]) are applied after it, in the order they came.
 //
-// KEYS[1] message hash, KEYS[2] history list, KEYS[3] SID index key ("" ok).
-// ARGV[1] step JSON, ARGV[2] status, ARGV[3] its rank, ARGV[4] SID (may be
-// empty), ARGV[5] TTL ms, ARGV[6] message id.
+// KEYS[1] message hash, KEYS[2] history list, KEYS[3] SID index key,
+// KEYS[4] the SID's early reports (both unused without a SID).
+// ARGV[1] step JSON (sms.Step), ARGV[2] SID (may be empty), ARGV[3] TTL
+// ms, ARGV[4] message id, ARGV[5] key prefix (to reach the recipient's
+// opt-out key, named in the hash).
 // Returns 1 when the status moved, 0 when only the history grew, -1 when
 // the message does not exist.
 var appendStep = redis.NewScript(`
 if redis.call('EXISTS', KEYS[1]) == 0 then return -1 end
-redis.call('RPUSH', KEYS[2], ARGV[1])
-if ARGV[4] ~= '' then
-  redis.call('HSET', KEYS[1], 'sid', ARGV[4])
-  redis.call('SET', KEYS[3], ARGV[6], 'PX', ARGV[5])
+local rank = {queued = 0, sending = 1, sent = 2, delivered = 3, undelivered = 3, failed = 3}
+local function apply(js)
+  local st = cjson.decode(js)
+  redis.call('RPUSH', KEYS[2], js)
+  if st.c == 21610 then
+    redis.call('SET', ARGV[5] .. 'optout:' .. redis.call('HGET', KEYS[1], 'to'), '1')
+  end
+  local cur = tonumber(redis.call('HGET', KEYS[1], 'rank') or '0')
+  local r = rank[st.s] or 0
+  if r > cur then
+    redis.call('HSET', KEYS[1], 'status', st.s, 'rank', r)
+    return 1
+  end
+  return 0
 end
-local cur = tonumber(redis.call('HGET', KEYS[1], 'rank') or '0')
-if tonumber(ARGV[3]) >= cur then
-  redis.call('HSET', KEYS[1], 'status', ARGV[2], 'rank', ARGV[3])
-  return 1
+local moved = apply(ARGV[1])
+if ARGV[2] ~= '' then
+  redis.call('HSET', KEYS[1], 'sid', ARGV[2])
+  redis.call('SET', KEYS[3], ARGV[4], 'PX', ARGV[3])
+  for _, js in ipairs(redis.call('LRANGE', KEYS[4], 0, -1)) do
+    moved = math.max(moved, apply(js))
+  end
+  redis.call('DEL', KEYS[4])
 end
-return 0
+return moved
 `)
 
+// rank orders statuses: a message's status only moves to a higher rank,
+// so queued → sending → sent → one of delivered, undelivered, failed, and
+// the first final status stays. Every report is kept in the history.
 var rank = map[sms.Status]int{sms.Queued: 0, sms.Sending: 1, sms.Sent: 2, sms.Delivered: 3, sms.Undelivered: 3, sms.Failed: 3}
 
 // AddStep records a step of message id; sid, when given, is the provider's
 // ID, indexed for status callbacks. It reports whether the message exists.
 func (s *Store) AddStep(ctx context.Context, id string, st sms.Step, sid string) (bool, error) {
 	js, _ := json.Marshal(st)
-	keys := []string{s.keys.SMS(id), s.keys.SMSHistory(id), s.keys.SMSBySID(sid)}
-	n, err := appendStep.Run(ctx, s.rdb, keys, js, string(st.Status), rank[st.Status], sid, smsTTL.Milliseconds(), id).Int()
+	keys := []string{s.keys.SMS(id), s.keys.SMSHistory(id), s.keys.SMSBySID(sid), s.keys.SMSPending(sid)}
+	n, err := appendStep.Run(ctx, s.rdb, keys, js, sid, smsTTL.Milliseconds(), id, s.keys.Prefix).Int()
 	return n >= 0, err
+}
+
+// pendingTTL is how long a status report waits for its message's SID to
+// be recorded: a worker records it right after the provider answers, so
+// this only runs out when the report is for no message of ours.
+const pendingTTL = 24 * time.Hour
+
+// pendingMax bounds the reports kept for one SID.
+const pendingMax = 20
+
+// reportStatus finds the message a provider's status report is for, or
+// keeps the report until the worker records the SID: the provider may
+// report (even a failure) before its answer to the send reaches us.
+//
+// KEYS[1] SID index key, KEYS[2] the SID's early reports.
+// ARGV[1] step JSON, ARGV[2] TTL ms, ARGV[3] reports kept at most.
+// Returns the message id (the caller applies the step), or "" when the
+// report was kept.
+var reportStatus = redis.NewScript(`
+local id = redis.call('GET', KEYS[1])
+if id then return id end
+redis.call('RPUSH', KEYS[2], ARGV[1])
+redis.call('LTRIM', KEYS[2], -tonumber(ARGV[3]), -1)
+redis.call('PEXPIRE', KEYS[2], ARGV[2])
+return ''
+`)
+
+// ReportStatus records a provider's status report of the message with SID
+// sid. It returns the message's id, or "" when the SID is not recorded
+// yet: the report is then kept and applied when it is (see appendStep).
+// Reports are idempotent in effect: a repeat adds a history line and moves
+// nothing.
+func (s *Store) ReportStatus(ctx context.Context, sid string, st sms.Step) (string, error) {
+	js, _ := json.Marshal(st)
+	keys := []string{s.keys.SMSBySID(sid), s.keys.SMSPending(sid)}
+	id, err := reportStatus.Run(ctx, s.rdb, keys, js, pendingTTL.Milliseconds(), pendingMax).Text()
+	if err != nil || id == "" {
+		return "", err
+	}
+	_, err = s.AddStep(ctx, id, st, "")
+	return id, err
 }
 
 // MessageBySID finds the message a provider's ID belongs to ("" if none).

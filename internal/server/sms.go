@@ -66,8 +66,10 @@ var statusOf = map[string]sms.Status{
 	"undelivered": sms.Undelivered, "failed": sms.Failed, "canceled": sms.Failed,
 }
 
-// smsStatus takes Twilio's status callbacks. A callback for a message we do
-// not know is logged and answered 200, so that Twilio does not retry it.
+// smsStatus takes Twilio's status callbacks. A callback that comes before
+// the worker has recorded the message's SID is kept and applied when it
+// is (see redisstore.ReportStatus), and answered 200: Twilio does not
+// retry status callbacks, so answering otherwise would not bring it back.
 func smsStatus(d Deps) gin.HandlerFunc {
 	return func(c *gin.Context) {
 		s := d.SMS
@@ -76,29 +78,25 @@ func smsStatus(d Deps) gin.HandlerFunc {
 			return
 		}
 		f := c.Request.PostForm
-		sid, st := f.Get("MessageSid"), statusOf[f.Get("MessageStatus")]
+		sid, err := twilio.MessageSID(f)
+		if err != nil {
+			c.String(http.StatusBadRequest, err.Error())
+			return
+		}
+		st := statusOf[f.Get("MessageStatus")]
 		if st == "" {
 			c.Status(http.StatusOK)
 			return
 		}
 		code, _ := strconv.Atoi(f.Get("ErrorCode"))
-		ctx := c.Request.Context()
-		id, err := s.Store.MessageBySID(ctx, sid)
-		if err == nil && id == "" {
-			d.Log.Warn("status callback for an unknown message", "sid", sid, "status", st)
-			c.Status(http.StatusOK)
-			return
-		}
-		if err == nil {
-			_, err = s.Store.AddStep(ctx, id, sms.Step{Status: st, At: s.Now(), Code: code, Error: f.Get("ErrorMessage")}, "")
-		}
-		if err == nil && code == 21610 {
-			err = s.Store.SetOptOut(ctx, f.Get("To"), true)
-		}
+		id, err := s.Store.ReportStatus(c.Request.Context(), sid, sms.Step{Status: st, At: s.Now(), Code: code, Error: f.Get("ErrorMessage")})
 		if err != nil {
 			d.Log.Error("status callback", "sid", sid, "err", err)
 			c.Status(http.StatusServiceUnavailable)
 			return
+		}
+		if id == "" {
+			d.Log.Info("status callback before its message's SID was recorded: kept until it is", "sid", sid, "status", st)
 		}
 		c.Status(http.StatusOK)
 	}
