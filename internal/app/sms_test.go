@@ -14,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/willay-pe/willay/internal/config"
 	"github.com/willay-pe/willay/internal/demo"
 	"github.com/willay-pe/willay/internal/keyword"
 	"github.com/willay-pe/willay/internal/sms"
@@ -36,13 +37,19 @@ func startSMS(t *testing.T) *smsEnv { return startSMSWith(t, 10) }
 func startSMSWith(t *testing.T, loopLimit int) *smsEnv {
 	t.Helper()
 	r := testredis.New(t)
+	return startSMSOn(t, r, testConfig(t, r, "../../flows", "../../locales"), loopLimit)
+}
+
+// startSMSOn is startSMSWith on a configuration of the test's own (Redis
+// behind a proxy, say).
+func startSMSOn(t *testing.T, r *testredis.Redis, cfg config.Config, loopLimit int) *smsEnv {
+	t.Helper()
 	r.Queue(t)
 	fake := twiliotest.New(t, twiliotest.Options{})
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
-	cfg := testConfig(t, r, "../../flows", "../../locales")
 	cfg.PublicURL = "http://" + ln.Addr().String()
 	cfg.SMS.LoopLimit = loopLimit
 	cfg.Twilio.AccountSID, cfg.Twilio.AuthToken, cfg.Twilio.From, cfg.Twilio.APIURL =
