@@ -42,6 +42,10 @@ func serve(ctx context.Context, args []string, out io.Writer) error {
 		return err
 	}
 	defer a.Close()
+	if err := a.Inbound.Spool().Ready(); err != nil {
+		return err // an SMS that comes in while Redis is down would be lost
+	}
+	a.ReplaySpool(ctx)
 	ln, err := net.Listen("tcp", ":"+cfg.Port)
 	if err != nil {
 		return err

@@ -41,6 +41,7 @@ func TestServePrintsWhereToDialAndShutsDownGracefully(t *testing.T) {
 	t.Setenv("WILLAY_FLOWS", "../../flows")
 	t.Setenv("WILLAY_LOCALES", "../../locales")
 	t.Setenv("PORT", "0")
+	t.Setenv("WILLAY_SPOOL_DIR", t.TempDir())
 	t.Setenv("WILLAY_LOG_LEVEL", "error")
 	ctx, stop := context.WithCancel(context.Background())
 	out := &lockedBuffer{}

@@ -24,5 +24,6 @@ func workerCmd(ctx context.Context, out io.Writer) error {
 	defer a.Close()
 	a.Log.Info("worker started", "queue", a.Store.Keys().Queue())
 	a.Background(ctx, cfg.SMS.Reminders)
+	a.ReplaySpool(ctx) // the spool of a serve sharing WILLAY_SPOOL_DIR
 	return a.SMS.Run(ctx)
 }

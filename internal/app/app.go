@@ -24,6 +24,7 @@ import (
 	"github.com/willay-pe/willay/internal/engine"
 	"github.com/willay-pe/willay/internal/flow"
 	"github.com/willay-pe/willay/internal/gsm"
+	"github.com/willay-pe/willay/internal/inbound"
 	"github.com/willay-pe/willay/internal/outbound"
 	"github.com/willay-pe/willay/internal/redisstore"
 	"github.com/willay-pe/willay/internal/scheduler"
@@ -51,7 +52,9 @@ type App struct {
 	Now Now
 	// Loops runs the background loops, recovering and counting panics.
 	Loops *background.Loops
-	mini  *miniredis.Miniredis
+	// Inbound answers incoming SMS, and spools them while Redis is down.
+	Inbound *inbound.Service
+	mini    *miniredis.Miniredis
 }
 
 // Now is the clock, replaceable in tests.
@@ -113,13 +116,15 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, now Now) (*Ap
 			return nil, err
 		}
 	}
+	a.Inbound = inbound.New(inbound.Config{Store: a.Store, Subs: a.Store, Engine: a.Engine, SMS: messenger{a.SMS},
+		Spool: inbound.NewSpool(cfg.SMS.SpoolDir), LoopLimit: cfg.SMS.LoopLimit, Log: log})
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}), newBacklog(a.Store), failures)
 	a.Handler = server.New(server.Deps{
 		Engine: a.Engine, Gateways: []ussd.Gateway{africastalking.Gateway{}}, Storage: a.Store,
 		Log: log, Registry: reg, HopTimeout: cfg.HopTimeout,
 		Guard: server.Guard{Secret: cfg.USSD.Secret, Allow: cfg.USSD.Allow}, TrustedProxies: cfg.USSD.TrustedProxies,
 		SMS: &server.SMSDeps{AuthToken: cfg.Twilio.AuthToken, PublicURL: cfg.PublicURL, Store: a.Store,
-			LoopLimit: cfg.SMS.LoopLimit, Now: now},
+			Inbound: a.Inbound, Now: now},
 	})
 	return a, nil
 }
@@ -138,6 +143,12 @@ func (a *App) Background(ctx context.Context, reminders bool) {
 	}
 	go a.Loops.Every(ctx, "broadcasts", 2*time.Second, a.Broadcasts.Tick)
 	go a.Loops.Every(ctx, "sms_requeue", 15*time.Second, a.SMS.RequeueTick)
+}
+
+// ReplaySpool replays, every 2 s, the incoming SMS spooled while Redis was
+// down. Every serve runs it, worker or not: the spool is on its disk.
+func (a *App) ReplaySpool(ctx context.Context) {
+	go a.Loops.Every(ctx, "sms_spool", 2*time.Second, a.Inbound.Tick)
 }
 
 // pipeline builds the outgoing SMS pipeline over Twilio, or over the local

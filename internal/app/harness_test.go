@@ -75,8 +75,11 @@ func (s *syncBuffer) String() string {
 
 func testConfig(t *testing.T, r *testredis.Redis, flows, locales string) config.Config {
 	t.Helper()
+	spool := t.TempDir()
 	cfg, err := config.FromEnv(func(k string) string {
 		switch k {
+		case "WILLAY_SPOOL_DIR":
+			return spool
 		case "REDIS_URL":
 			return r.URL
 		case "WILLAY_REDIS_PREFIX":

@@ -83,6 +83,9 @@ type SMS struct {
 	Reminders   bool // WILLAY_REMINDERS: the scheduler sends reminders
 	LoopLimit   int  // WILLAY_SMS_LOOP_LIMIT: inbound messages a minute before a number is ignored
 	ReplyLimit  int  // WILLAY_SMS_REPLY_LIMIT: "send me this by SMS" a phone may get a day, 0 no limit
+	// SpoolDir keeps incoming SMS that storage could not take, until it
+	// can (WILLAY_SPOOL_DIR).
+	SpoolDir string
 }
 
 // demoPINKey keys PINs only in demo mode, where data is made up.
@@ -240,6 +243,7 @@ func (c *Config) readSMS(get func(k, def string) string) error {
 		}
 		*n.to = v
 	}
+	c.SMS.SpoolDir = get("WILLAY_SPOOL_DIR", "spool")
 	var err error
 	if c.SMS.Worker, err = strconv.ParseBool(get("WILLAY_WORKER", "true")); err != nil {
 		return fmt.Errorf("WILLAY_WORKER: %w", err)

@@ -25,8 +25,10 @@ type SMSReply struct {
 
 // ReplySMS answers an incoming SMS from a phone, in the person's language. The
 // same actions as USSD do the work, so a PIN typed by SMS counts toward the
-// same lockout. msgID is the provider's ID of the incoming message: a
-// provider's retry of it applies nothing twice.
+// same lockout. msgID is the provider's ID of the incoming message: with
+// the phone, it names the side effects (a PIN attempt, a call-back), so a
+// provider's retry applies nothing twice and another phone's message with
+// the same ID shares nothing.
 func (e *Engine) ReplySMS(ctx context.Context, from, body, msgID string, subs Subscriptions) (SMSReply, error) {
 	_, p, err := e.Store.Load(ctx, "", from)
 	if err != nil {
@@ -37,7 +39,7 @@ func (e *Engine) ReplySMS(ctx context.Context, from, body, msgID string, subs Su
 	if b.Keywords != nil {
 		cmd = b.Keywords.Match(body)
 	}
-	c := e.smsCall(b, p, "sms:"+msgID)
+	c := e.smsCall(b, p, "sms:"+from+":"+msgID)
 	switch cmd.Name {
 	case keyword.Stop, keyword.Start:
 		if err := subs.SetOptOut(ctx, from, cmd.Name == keyword.Stop); err != nil {

@@ -37,6 +37,8 @@
 //	P optout:{phone}         string  none         SMS STOP/BAJA, or provider error 21610: no reminders or broadcasts
 //	P invalid:{phone}        string  none         provider errors 21211/21614: the code
 //	P outbox                 list    none         the local outbox provider (no Twilio credentials): sent messages (last 10,000)
+//	P smsin:{phone}:{sid}    string  30 days      inbound: the answer to an incoming message (JSON), so a repeat of it changes nothing
+//	P smspend:{sid}          list    1 day        status callbacks that came before the worker recorded the SID (step JSON), applied when it does
 //	P inrate:{phone}:{minute} string 2 minutes    inbound loop guard: messages from a number in a minute
 //	P muted:{phone}          string  15 minutes   inbound loop guard: a number sending too many is ignored
 //	P imp:{run}              set     6 hours      import visits/transfers: "hashKey\x1feventId" the run brought, for its sweep
@@ -71,10 +73,10 @@
 // for GroupTTL (15 s), so an import reaches running servers within that.
 // Scripts touch only the keys they are given, except four that name a key
 // from what they read: upsertParticipant (the old group's member set),
-// claimBroadcast (the hashes of the broadcasts due), claimMessage (the
-// recipient's opt-out key) and the message scripts' tally (the bc:{id}
-// their message names). Willay runs on one Redis (with a replica or
-// Sentinel for failover), not
+// claimBroadcast (the hashes of the broadcasts due), claimMessage and
+// appendStep (the recipient's opt-out key, named from the message hash)
+// and the message scripts' tally (the bc:{id} their message names).
+// Willay runs on one Redis (with a replica or Sentinel for failover), not
 // on Redis Cluster.
 package redisstore
 
@@ -136,6 +138,14 @@ func (k Keys) PhoneOf(person string) string { return strings.TrimPrefix(person, 
 // SMSQuota counts a phone's limited messages of a day (YYYYMMDD).
 func (k Keys) SMSQuota(phone, day string) string { return k.Prefix + "smsday:" + phone + ":" + day }
 func (k Keys) SMSToCheck() string                { return k.Prefix + "smscheck" }
+
+// Answer is named by the phone and the provider's message ID: an ID
+// reused by another number never reaches someone else's answer.
+func (k Keys) Answer(phone, sid string) string { return k.Prefix + "smsin:" + phone + ":" + sid }
+
+// SMSPending holds status reports that came before their message's SID
+// was recorded.
+func (k Keys) SMSPending(sid string) string { return k.Prefix + "smspend:" + sid }
 
 // Queue is the asynq queue of outgoing messages: named after the prefix, so
 // that installations sharing a Redis do not share a queue.

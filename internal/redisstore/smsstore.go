@@ -105,40 +105,105 @@ func boolField(b bool) string {
 }
 
 // appendStep adds a step to a message's history and moves its status
-// forward, never back: providers' callbacks arrive out of order.
+// forward, never back nor from one final status to another: providers'
+// callbacks arrive out of order, and a message delivered stays delivered
+// (see rank). A step with the provider's error 21610 (the person replied
+// STOP at the carrier) opts out the message's stored recipient. When the
+// step records the provider's SID, the status reports that came before it
+// (KEYS[4]) are applied after it, in the order they came.
 //
-// KEYS[1] message hash, KEYS[2] history list, KEYS[3] SID index key ("" ok).
-// ARGV[1] step JSON, ARGV[2] status, ARGV[3] its rank, ARGV[4] SID (may be
-// empty), ARGV[5] TTL ms, ARGV[6] message id, ARGV[7] the start of a broadcast key (for the
-// tally).
+// KEYS[1] message hash, KEYS[2] history list, KEYS[3] SID index key,
+// KEYS[4] the SID's early reports (both unused without a SID).
+// ARGV[1] step JSON (sms.Step), ARGV[2] SID (may be empty), ARGV[3] TTL
+// ms, ARGV[4] message id, ARGV[5] the start of an opt-out key
+// (Keys.OptOut(""), to reach the recipient's, named in the hash), ARGV[6]
+// the start of a broadcast's key (Keys.Broadcast(""), for the tally).
 // Returns 1 when the status moved, 0 when only the history grew, -1 when
 // the message does not exist.
 var appendStep = redis.NewScript(tallyLua + `
 if redis.call('EXISTS', KEYS[1]) == 0 then return -1 end
-redis.call('RPUSH', KEYS[2], ARGV[1])
-if ARGV[4] ~= '' then
-  redis.call('HSET', KEYS[1], 'sid', ARGV[4])
-  redis.call('SET', KEYS[3], ARGV[6], 'PX', ARGV[5])
+local rank = {queued = 0, sending = 1, sent = 2, delivered = 3, undelivered = 3, failed = 3}
+local function apply(js)
+  local st = cjson.decode(js)
+  redis.call('RPUSH', KEYS[2], js)
+  if st.c == 21610 then
+    redis.call('SET', ARGV[5] .. redis.call('HGET', KEYS[1], 'to'), '1')
+  end
+  local cur = tonumber(redis.call('HGET', KEYS[1], 'rank') or '0')
+  local r = rank[st.s] or 0
+  if r > cur then
+    local old = redis.call('HGET', KEYS[1], 'status')
+    redis.call('HSET', KEYS[1], 'status', st.s, 'rank', r)
+    tally(ARGV[6], KEYS[1], old, st.s)
+    return 1
+  end
+  return 0
 end
-local cur = tonumber(redis.call('HGET', KEYS[1], 'rank') or '0')
-if tonumber(ARGV[3]) >= cur then
-  local old = redis.call('HGET', KEYS[1], 'status')
-  redis.call('HSET', KEYS[1], 'status', ARGV[2], 'rank', ARGV[3])
-  tally(ARGV[7], KEYS[1], old, ARGV[2])
-  return 1
+local moved = apply(ARGV[1])
+if ARGV[2] ~= '' then
+  redis.call('HSET', KEYS[1], 'sid', ARGV[2])
+  redis.call('SET', KEYS[3], ARGV[4], 'PX', ARGV[3])
+  for _, js in ipairs(redis.call('LRANGE', KEYS[4], 0, -1)) do
+    moved = math.max(moved, apply(js))
+  end
+  redis.call('DEL', KEYS[4])
 end
-return 0
+return moved
 `)
 
+// rank orders statuses: a message's status only moves to a higher rank,
+// so queued → sending → sent → one of delivered, undelivered, failed, and
+// the first final status stays. Every report is kept in the history.
 var rank = map[sms.Status]int{sms.Queued: 0, sms.Sending: 1, sms.Sent: 2, sms.Delivered: 3, sms.Undelivered: 3, sms.Failed: 3}
 
 // AddStep records a step of message id; sid, when given, is the provider's
 // ID, indexed for status callbacks. It reports whether the message exists.
 func (s *Store) AddStep(ctx context.Context, id string, st sms.Step, sid string) (bool, error) {
 	js, _ := json.Marshal(st)
-	keys := []string{s.keys.SMS(id), s.keys.SMSHistory(id), s.keys.SMSBySID(sid)}
-	n, err := appendStep.Run(ctx, s.rdb, keys, js, string(st.Status), rank[st.Status], sid, smsTTL.Milliseconds(), id, s.keys.Broadcast("")).Int()
+	keys := []string{s.keys.SMS(id), s.keys.SMSHistory(id), s.keys.SMSBySID(sid), s.keys.SMSPending(sid)}
+	n, err := appendStep.Run(ctx, s.rdb, keys, js, sid, smsTTL.Milliseconds(), id, s.keys.OptOut(""), s.keys.Broadcast("")).Int()
 	return n >= 0, err
+}
+
+// pendingTTL is how long a status report waits for its message's SID to
+// be recorded: a worker records it right after the provider answers, so
+// this only runs out when the report is for no message of ours.
+const pendingTTL = 24 * time.Hour
+
+// pendingMax bounds the reports kept for one SID.
+const pendingMax = 20
+
+// reportStatus finds the message a provider's status report is for, or
+// keeps the report until the worker records the SID: the provider may
+// report (even a failure) before its answer to the send reaches us.
+//
+// KEYS[1] SID index key, KEYS[2] the SID's early reports.
+// ARGV[1] step JSON, ARGV[2] TTL ms, ARGV[3] reports kept at most.
+// Returns the message id (the caller applies the step), or "" when the
+// report was kept.
+var reportStatus = redis.NewScript(`
+local id = redis.call('GET', KEYS[1])
+if id then return id end
+redis.call('RPUSH', KEYS[2], ARGV[1])
+redis.call('LTRIM', KEYS[2], -tonumber(ARGV[3]), -1)
+redis.call('PEXPIRE', KEYS[2], ARGV[2])
+return ''
+`)
+
+// ReportStatus records a provider's status report of the message with SID
+// sid. It returns the message's id, or "" when the SID is not recorded
+// yet: the report is then kept and applied when it is (see appendStep).
+// Reports are idempotent in effect: a repeat adds a history line and moves
+// nothing.
+func (s *Store) ReportStatus(ctx context.Context, sid string, st sms.Step) (string, error) {
+	js, _ := json.Marshal(st)
+	keys := []string{s.keys.SMSBySID(sid), s.keys.SMSPending(sid)}
+	id, err := reportStatus.Run(ctx, s.rdb, keys, js, pendingTTL.Milliseconds(), pendingMax).Text()
+	if err != nil || id == "" {
+		return "", err
+	}
+	_, err = s.AddStep(ctx, id, st, "")
+	return id, err
 }
 
 // MessageBySID finds the message a provider's ID belongs to ("" if none).
@@ -221,46 +286,79 @@ func (s *Store) SetInvalid(ctx context.Context, phone string, code int) error {
 	return s.rdb.Set(ctx, s.keys.Invalid(phone), code, 0).Err()
 }
 
-// inboundGuard counts a number's incoming messages per minute and mutes a
-// number that sends too many, so that two auto-responders cannot loop
-// through the account.
+// answerTTL is how long an incoming message's answer is kept under its
+// identity: a repeat of the message within it (the provider's retry, a
+// replay from the spool, a replayed request) changes nothing.
+const answerTTL = 30 * 24 * time.Hour
+
+// beginInbound admits an incoming message in one round trip: a message
+// answered before gets its answer back; otherwise the loop guard counts
+// the number's messages per minute and mutes a number that sends too
+// many, so that two auto-responders cannot loop through the account.
 //
-// KEYS[1] the number's counter for this minute, KEYS[2] its mute key.
+// KEYS[1] the message's answer key, KEYS[2] the number's counter for the
+// minute, KEYS[3] its mute key.
 // ARGV[1] messages allowed a minute, ARGV[2] mute seconds.
-// Returns 1: answer; 0: over the limit now, answer once to say so; -1:
-// muted, ignore.
-var inboundGuard = redis.NewScript(`
-if redis.call('EXISTS', KEYS[2]) == 1 then return -1 end
-local n = redis.call('INCR', KEYS[1])
-if n == 1 then redis.call('EXPIRE', KEYS[1], 120) end
-if n <= tonumber(ARGV[1]) then return 1 end
-redis.call('SET', KEYS[2], '1', 'EX', ARGV[2])
-return 0
+// Returns {0} admit, {1, answer JSON} repeat, {2} over the limit now (say
+// so once), {3} muted (ignore): sms.Admission's values.
+var beginInbound = redis.NewScript(`
+local done = redis.call('GET', KEYS[1])
+if done then return {1, done} end
+if redis.call('EXISTS', KEYS[3]) == 1 then return {3} end
+local n = redis.call('INCR', KEYS[2])
+if n == 1 then redis.call('EXPIRE', KEYS[2], 120) end
+if n <= tonumber(ARGV[1]) then return {0} end
+redis.call('SET', KEYS[3], '1', 'EX', ARGV[2])
+return {2}
 `)
 
-// Inbound is what the guard says of an incoming message.
-type Inbound int
-
-const (
-	Answer Inbound = iota
-	WarnOnce
-	Ignore
-)
-
-// GuardInbound applies the loop guard to a message from phone at now.
-func (s *Store) GuardInbound(ctx context.Context, phone string, perMinute int, now time.Time) (Inbound, error) {
-	minute := now.UTC().Format("200601021504")
-	keys := []string{s.keys.InRate(phone, minute), s.keys.Muted(phone)}
-	n, err := inboundGuard.Run(ctx, s.rdb, keys, perMinute, int((15 * time.Minute).Seconds())).Int()
-	switch {
-	case err != nil:
-		return Answer, err
-	case n == 1:
-		return Answer, nil
-	case n == 0:
-		return WarnOnce, nil
+// BeginInbound admits message sid from phone, which arrived at `at` (the
+// minute it is counted in), with at most perMinute messages a minute. A
+// repeat comes with the answer it had.
+func (s *Store) BeginInbound(ctx context.Context, phone, sid string, perMinute int, at time.Time) (sms.Admission, sms.Answer, error) {
+	minute := at.UTC().Format("200601021504")
+	keys := []string{s.keys.Answer(phone, sid), s.keys.InRate(phone, minute), s.keys.Muted(phone)}
+	res, err := beginInbound.Run(ctx, s.rdb, keys, perMinute, int((15 * time.Minute).Seconds())).Slice()
+	if err != nil {
+		return sms.Admit, sms.Answer{}, err
 	}
-	return Ignore, nil
+	code, _ := res[0].(int64)
+	if sms.Admission(code) != sms.Repeat {
+		return sms.Admission(code), sms.Answer{}, nil
+	}
+	js, _ := res[1].(string)
+	var a sms.Answer
+	if err := json.Unmarshal([]byte(js), &a); err != nil {
+		return sms.Admit, a, fmt.Errorf("answer of %s: %w", sid, err)
+	}
+	return sms.Repeat, a, nil
+}
+
+// keepAnswer keeps the first answer to an incoming message.
+//
+// KEYS[1] the message's answer key.
+// ARGV[1] answer JSON, ARGV[2] TTL ms.
+// Returns the answer kept: ARGV[1], or the one a concurrent copy of the
+// message kept first.
+var keepAnswer = redis.NewScript(`
+if redis.call('SET', KEYS[1], ARGV[1], 'NX', 'PX', ARGV[2]) then return ARGV[1] end
+return redis.call('GET', KEYS[1])
+`)
+
+// KeepAnswer records a as the answer to message sid from phone and returns
+// the answer kept: a, or the first one when the message was answered
+// meanwhile (two copies of it in flight at once).
+func (s *Store) KeepAnswer(ctx context.Context, phone, sid string, a sms.Answer) (sms.Answer, error) {
+	js, _ := json.Marshal(a)
+	kept, err := keepAnswer.Run(ctx, s.rdb, []string{s.keys.Answer(phone, sid)}, js, answerTTL.Milliseconds()).Text()
+	if err != nil {
+		return a, err
+	}
+	var out sms.Answer
+	if err := json.Unmarshal([]byte(kept), &out); err != nil {
+		return a, fmt.Errorf("answer of %s: %w", sid, err)
+	}
+	return out, nil
 }
 
 // claimMessage takes a queued message for sending in one round trip: it

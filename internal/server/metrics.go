@@ -22,7 +22,7 @@ func newMetrics(reg *prometheus.Registry) *metrics {
 		redisErrors: prometheus.NewCounter(prometheus.CounterOpts{Name: "willay_redis_errors_total",
 			Help: "Hops answered with the busy screen because storage failed or was too slow."}),
 		smsIn: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "willay_sms_inbound_total",
-			Help: "Incoming SMS, by the language answered in, or forged, bad, loop, muted."}, []string{"result"}),
+			Help: "Incoming SMS, by the language answered in, or forged, bad, repeat, loop, muted, spooled."}, []string{"result"}),
 	}
 	reg.MustRegister(m.hops, m.latency, m.bad, m.redisErrors, m.smsIn)
 	return m

@@ -1,7 +1,6 @@
 package server
 
 import (
-	"context"
 	"net/http"
 	"strconv"
 	"time"
@@ -9,6 +8,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"github.com/willay-pe/willay/internal/engine"
+	"github.com/willay-pe/willay/internal/inbound"
 	"github.com/willay-pe/willay/internal/phone"
 	"github.com/willay-pe/willay/internal/redisstore"
 	"github.com/willay-pe/willay/internal/sms"
@@ -20,12 +20,15 @@ type SMSDeps struct {
 	AuthToken string // Twilio's; signatures are checked with it
 	PublicURL string // WILLAY_PUBLIC_URL: the URL Twilio signs
 	Store     *redisstore.Store
-	LoopLimit int // incoming messages a minute before a number is muted
+	Inbound   *inbound.Service
 	Now       func() time.Time
 }
 
 // smsInbound answers Twilio's incoming-message webhook with TwiML in the
-// person's language. A request that is not signed by Twilio changes nothing.
+// person's language. A request that is not signed by Twilio changes
+// nothing; one without a MessageSid is refused, since the sender and that
+// ID name what the message does. When storage is down, the message is
+// spooled and answered with an empty TwiML: its answer follows by SMS.
 func smsInbound(d Deps, m *metrics) gin.HandlerFunc {
 	return func(c *gin.Context) {
 		s := d.SMS
@@ -34,39 +37,21 @@ func smsInbound(d Deps, m *metrics) gin.HandlerFunc {
 			c.String(http.StatusForbidden, "invalid signature")
 			return
 		}
-		f := c.Request.PostForm
-		from, err := phone.Normalize(f.Get("From"))
+		in, err := twilio.Incoming(c.Request.PostForm, s.Now())
 		if err != nil {
 			m.smsIn.WithLabelValues("bad").Inc()
-			twiml(c, "")
+			d.Log.Warn("bad sms webhook", "reason", err.Error())
+			c.String(http.StatusBadRequest, err.Error())
 			return
 		}
-		ctx, cancel := context.WithTimeout(c.Request.Context(), 5*time.Second)
-		defer cancel()
-		guard, err := s.Store.GuardInbound(ctx, from, s.LoopLimit, s.Now())
+		res, err := s.Inbound.Receive(c.Request.Context(), in)
 		if err != nil {
-			d.Log.Error("sms guard", "phone", phone.Mask(from), "err", err)
-			c.Status(http.StatusServiceUnavailable) // Twilio retries the webhook
-			return
-		}
-		switch guard {
-		case redisstore.Ignore:
-			m.smsIn.WithLabelValues("muted").Inc()
-			twiml(c, "")
-			return
-		case redisstore.WarnOnce:
-			m.smsIn.WithLabelValues("loop").Inc()
-			twiml(c, d.Engine.Notice(ctx, from, "sms.loop"))
-			return
-		}
-		reply, err := d.Engine.ReplySMS(ctx, from, f.Get("Body"), f.Get("MessageSid"), s.Store)
-		if err != nil {
-			d.Log.Error("sms reply", "phone", phone.Mask(from), "err", err)
+			d.Log.Error("sms in: neither storage nor the spool took the message", "phone", phone.Mask(in.From), "err", err)
 			c.Status(http.StatusServiceUnavailable)
 			return
 		}
-		m.smsIn.WithLabelValues(reply.Lang).Inc()
-		twiml(c, reply.Text)
+		m.smsIn.WithLabelValues(res.Outcome).Inc()
+		twiml(c, res.Text)
 	}
 }
 
@@ -81,8 +66,10 @@ var statusOf = map[string]sms.Status{
 	"undelivered": sms.Undelivered, "failed": sms.Failed, "canceled": sms.Failed,
 }
 
-// smsStatus takes Twilio's status callbacks. A callback for a message we do
-// not know is logged and answered 200, so that Twilio does not retry it.
+// smsStatus takes Twilio's status callbacks. A callback that comes before
+// the worker has recorded the message's SID is kept and applied when it
+// is (see redisstore.ReportStatus), and answered 200: Twilio does not
+// retry status callbacks, so answering otherwise would not bring it back.
 func smsStatus(d Deps) gin.HandlerFunc {
 	return func(c *gin.Context) {
 		s := d.SMS
@@ -91,29 +78,25 @@ func smsStatus(d Deps) gin.HandlerFunc {
 			return
 		}
 		f := c.Request.PostForm
-		sid, st := f.Get("MessageSid"), statusOf[f.Get("MessageStatus")]
+		sid, err := twilio.MessageSID(f)
+		if err != nil {
+			c.String(http.StatusBadRequest, err.Error())
+			return
+		}
+		st := statusOf[f.Get("MessageStatus")]
 		if st == "" {
 			c.Status(http.StatusOK)
 			return
 		}
 		code, _ := strconv.Atoi(f.Get("ErrorCode"))
-		ctx := c.Request.Context()
-		id, err := s.Store.MessageBySID(ctx, sid)
-		if err == nil && id == "" {
-			d.Log.Warn("status callback for an unknown message", "sid", sid, "status", st)
-			c.Status(http.StatusOK)
-			return
-		}
-		if err == nil {
-			_, err = s.Store.AddStep(ctx, id, sms.Step{Status: st, At: s.Now(), Code: code, Error: f.Get("ErrorMessage")}, "")
-		}
-		if err == nil && code == 21610 {
-			err = s.Store.SetOptOut(ctx, f.Get("To"), true)
-		}
+		id, err := s.Store.ReportStatus(c.Request.Context(), sid, sms.Step{Status: st, At: s.Now(), Code: code, Error: f.Get("ErrorMessage")})
 		if err != nil {
 			d.Log.Error("status callback", "sid", sid, "err", err)
 			c.Status(http.StatusServiceUnavailable)
 			return
+		}
+		if id == "" {
+			d.Log.Info("status callback before its message's SID was recorded: kept until it is", "sid", sid, "status", st)
 		}
 		c.Status(http.StatusOK)
 	}

@@ -4,9 +4,15 @@ import (
 	"bytes"
 	"encoding/xml"
 	"net/http"
+	"net/url"
+	"regexp"
 	"strings"
+	"time"
 
 	"github.com/twilio/twilio-go/client"
+
+	"github.com/willay-pe/willay/internal/phone"
+	"github.com/willay-pe/willay/internal/sms"
 )
 
 // maxWebhookBody bounds a webhook's form; Twilio's are a few hundred bytes.
@@ -39,6 +45,46 @@ func Valid(authToken, publicURL string, r *http.Request) bool {
 	}
 	v := client.NewRequestValidator(authToken)
 	return v.Validate(strings.TrimRight(publicURL, "/")+r.URL.RequestURI(), params, sig)
+}
+
+// BadRequest is a webhook Twilio signed that Willay cannot take: the field
+// and why, safe to show (it never repeats a phone number).
+type BadRequest struct{ Field, Reason string }
+
+func (e *BadRequest) Error() string { return e.Field + ": " + e.Reason }
+
+// sidPattern is what a message SID may be: Twilio's are "SM" or "MM" and
+// 32 hex digits; a Twilio-compatible provider's may differ, so any short
+// run of letters and digits is taken, and nothing that could reach into
+// another key.
+var sidPattern = regexp.MustCompile(`^[A-Za-z0-9]{2,64}$`)
+
+// MessageSID reads a webhook's MessageSid.
+func MessageSID(form url.Values) (string, error) {
+	sid := form.Get("MessageSid")
+	switch {
+	case sid == "":
+		return "", &BadRequest{"MessageSid", "missing: every message Twilio posts has one"}
+	case !sidPattern.MatchString(sid):
+		return "", &BadRequest{"MessageSid", "malformed: want 2 to 64 letters and digits"}
+	}
+	return sid, nil
+}
+
+// Incoming reads an incoming-message webhook's form (checked with Valid)
+// into the message a person sent, arrived at `at`. Its identity is the
+// sender and the MessageSid, so both must be there: otherwise a
+// *BadRequest.
+func Incoming(form url.Values, at time.Time) (sms.Incoming, error) {
+	sid, err := MessageSID(form)
+	if err != nil {
+		return sms.Incoming{}, err
+	}
+	from, err := phone.Normalize(form.Get("From"))
+	if err != nil {
+		return sms.Incoming{}, &BadRequest{"From", "not a phone number"}
+	}
+	return sms.Incoming{From: from, SID: sid, Body: form.Get("Body"), At: at}, nil
 }
 
 // TwiML is the answer to an inbound SMS webhook: reply as one message, or

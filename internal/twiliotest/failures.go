@@ -44,12 +44,30 @@ func (s *Server) FailAll(httpStatus, code int, message string) {
 	s.always = &failure{left: -1, httpStatus: httpStatus, code: code, message: message}
 }
 
+// ReportBeforeAnswer makes the fake, for every message it accepts until
+// Reset, post a status callback (errorCode 0 sends none) before it answers
+// the creation; calls add reports, sent in the order added. Twilio's
+// callbacks race its API answer, so a message can fail before the sender
+// has learnt its SID.
+func (s *Server) ReportBeforeAnswer(status string, errorCode int) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.early = append(s.early, report{status: status, code: errorCode})
+}
+
+func (s *Server) earlyReports() []report {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.early
+}
+
 // Reset removes programmed failures and the delay; records are kept.
 func (s *Server) Reset() {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.next = map[string]*failure{}
 	s.always = nil
+	s.early = nil
 	s.delay.Store(0)
 }
 

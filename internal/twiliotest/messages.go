@@ -70,6 +70,11 @@ func (s *Server) createMessage(w http.ResponseWriter, r *http.Request) {
 	}
 	in.SID, in.At = newSID("SM"), time.Now().UTC()
 	s.record(in)
+	for _, rep := range s.earlyReports() {
+		if resp, err := s.Deliver(r.Context(), in.SID, rep.status, rep.code); err == nil {
+			resp.Body.Close()
+		}
+	}
 	writeJSON(w, http.StatusCreated, s.resource(in))
 }
 

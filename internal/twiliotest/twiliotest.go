@@ -51,6 +51,13 @@ type Server struct {
 	bySID  map[string]int // index into msgs, for Deliver
 	next   map[string]*failure
 	always *failure
+	early  []report // reported before each creation is answered
+}
+
+// report is a status callback the fake sends by itself.
+type report struct {
+	status string
+	code   int
 }
 
 // New starts a fake Twilio on 127.0.0.1; it is closed when the test ends.
