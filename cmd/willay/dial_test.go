@@ -21,7 +21,8 @@ func TestDialProtectedServer(t *testing.T) {
 	r := testredis.New(t)
 	r.Queue(t)
 	env := map[string]string{"REDIS_URL": r.URL, "WILLAY_REDIS_PREFIX": r.Prefix, "WILLAY_DEMO": "true",
-		"WILLAY_FLOWS": "../../flows", "WILLAY_LOCALES": "../../locales", "WILLAY_USSD_SECRET": secret}
+		"WILLAY_FLOWS": "../../flows", "WILLAY_LOCALES": "../../locales", "WILLAY_USSD_SECRET": secret,
+		"WILLAY_PIN_KEY": strings.Repeat("ab", 32)}
 	cfg, err := config.FromEnv(func(k string) string { return env[k] })
 	if err != nil {
 		t.Fatal(err)
