@@ -155,7 +155,7 @@ func (a *App) ReplaySpool(ctx context.Context) {
 // outbox when no Twilio account is configured.
 func (a *App) pipeline(now Now) (*outbound.Pipeline, error) {
 	cfg := a.Config
-	var sender sms.Sender = &outbound.Outbox{Redis: a.Redis, Key: a.Store.Keys().Outbox(), Log: a.Log, Now: now}
+	var sender sms.Sender = &outbound.Outbox{Redis: a.Redis, Key: a.Store.Keys().Outbox(), Log: a.Log, Now: now, ShowText: cfg.Demo}
 	if cfg.Twilio.Enabled() {
 		tw, err := twilio.New(twilio.Config{AccountSID: cfg.Twilio.AccountSID, AuthToken: cfg.Twilio.AuthToken,
 			From: cfg.Twilio.From, MessagingServiceSID: cfg.Twilio.MessagingServiceSID, APIURL: cfg.Twilio.APIURL,

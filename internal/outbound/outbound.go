@@ -17,6 +17,7 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"github.com/willay-pe/willay/internal/gsm"
+	"github.com/willay-pe/willay/internal/phone"
 	"github.com/willay-pe/willay/internal/sms"
 )
 
@@ -119,7 +120,7 @@ func (p *Pipeline) Send(ctx context.Context, r Request) (*sms.Message, error) {
 		return nil, err
 	}
 	if err != nil {
-		return nil, fmt.Errorf("store message %s: %w", r.ID, err)
+		return nil, fmt.Errorf("store message %s: %w", phone.MaskIn(r.ID), err)
 	}
 	if !created {
 		if m, err = p.cfg.Store.Message(ctx, r.ID); err != nil || m == nil || m.Status() != sms.Queued {
@@ -135,7 +136,7 @@ func (p *Pipeline) enqueue(ctx context.Context, id string) error {
 	_, err := p.client.EnqueueContext(ctx, asynq.NewTask(TaskType, []byte(id)),
 		asynq.Queue(p.cfg.Queue), asynq.TaskID(id), asynq.MaxRetry(p.cfg.MaxRetry))
 	if err != nil && !errors.Is(err, asynq.ErrTaskIDConflict) {
-		return fmt.Errorf("queue message %s: %w", id, err)
+		return fmt.Errorf("queue message %s: %w", phone.MaskIn(id), err)
 	}
 	return nil
 }

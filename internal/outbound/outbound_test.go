@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"strings"
 	"testing"
 	"time"
 
@@ -116,5 +117,26 @@ func TestEmptyTextRefused(t *testing.T) {
 	e := newEnv(t, outbox, 0)
 	if _, err := e.p.Send(context.Background(), outbound.Request{ID: "x", To: "+51900000001", Text: "\u200b"}); err != outbound.ErrEmpty {
 		t.Errorf("got %v", err)
+	}
+}
+
+// TestOutboxLogsTextOnlyForTheDemo: a real message can hold a balance; only
+// the demo's made-up people have theirs in the log.
+func TestOutboxLogsTextOnlyForTheDemo(t *testing.T) {
+	r := testredis.New(t)
+	for _, demo := range []bool{false, true} {
+		var buf strings.Builder
+		o := &outbound.Outbox{Redis: r.Client, Key: r.Prefix + "outbox", Log: slog.New(slog.NewTextHandler(&buf, nil)),
+			Now: time.Now, ShowText: demo}
+		if _, err := o.Send(context.Background(), "+51987654321", "Willay: su ahorro es S/ 1,234.50"); err != nil {
+			t.Fatal(err)
+		}
+		log := buf.String()
+		if strings.Contains(log, "987654321") {
+			t.Errorf("demo=%v: the phone is in the log: %s", demo, log)
+		}
+		if got := strings.Contains(log, "1,234.50"); got != demo {
+			t.Errorf("demo=%v: text in the log = %v: %s", demo, got, log)
+		}
 	}
 }

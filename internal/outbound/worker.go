@@ -62,8 +62,8 @@ func (p *Pipeline) process(ctx context.Context, t *asynq.Task) error {
 	}
 	switch c.Outcome {
 	case sms.ClaimMissing:
-		p.cfg.Log.Error("queued message not found", "id", id)
-		return fmt.Errorf("message %s not found: %w", id, asynq.SkipRetry)
+		p.cfg.Log.Error("queued message not found", "id", phone.MaskIn(id))
+		return fmt.Errorf("message %s not found: %w", phone.MaskIn(id), asynq.SkipRetry)
 	case sms.ClaimDone, sms.ClaimOptedOut:
 		return nil
 	}
@@ -109,13 +109,13 @@ func (p *Pipeline) failed(ctx context.Context, m *sms.Message, err error) error 
 	if err := p.step(ctx, m, st, ""); err != nil {
 		return err
 	}
-	return fmt.Errorf("message %s: %s: %w", m.ID, st.Error, asynq.SkipRetry)
+	return fmt.Errorf("message %s: %s: %w", phone.MaskIn(m.ID), phone.MaskIn(st.Error), asynq.SkipRetry)
 }
 
 func (p *Pipeline) step(ctx context.Context, m *sms.Message, st sms.Step, sid string) error {
 	st.At = p.cfg.Now()
 	if _, err := p.cfg.Store.AddStep(ctx, m.ID, st, sid); err != nil {
-		return fmt.Errorf("message %s: record %s: %w", m.ID, st.Status, err)
+		return fmt.Errorf("message %s: record %s: %w", phone.MaskIn(m.ID), st.Status, err)
 	}
 	return nil
 }

@@ -6,6 +6,7 @@ package phone
 import (
 	"errors"
 	"fmt"
+	"regexp"
 	"strings"
 	"unicode"
 	"unicode/utf8"
@@ -157,6 +158,14 @@ func Mask(s string) string {
 	}
 	return strings.Repeat("*", len(r)-keep) + string(r[len(r)-keep:])
 }
+
+// inText finds E.164 numbers inside a longer text, such as a message ID
+// ("rem:+51987654321:v:visit.day_before").
+var inText = regexp.MustCompile(`\+[0-9]{8,15}`)
+
+// MaskIn masks every E.164 number inside s, for logs and errors that name
+// something keyed by a phone.
+func MaskIn(s string) string { return inText.ReplaceAllStringFunc(s, Mask) }
 
 // isE164 reports whether s has the shape Normalize returns.
 func isE164(s string) bool {

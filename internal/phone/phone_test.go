@@ -140,3 +140,17 @@ func FuzzNormalize(f *testing.F) {
 		}
 	})
 }
+
+func TestMaskIn(t *testing.T) {
+	for _, c := range []struct{ in, want string }{
+		{"rem:+51987654321:v1:visit.day_before", "rem:+51******321:v1:visit.day_before"},
+		{"bc:u12ab:+51900000001", "bc:u12ab:+51******001"},
+		{"smsin:+51900000002:SM0123456789", "smsin:+51******002:SM0123456789"},
+		{"callback:3fa9c2", "callback:3fa9c2"},
+		{"+51987654321 and +14155550100", "+51******321 and +14******100"},
+	} {
+		if got := MaskIn(c.in); got != c.want {
+			t.Errorf("MaskIn(%q) = %q, want %q", c.in, got, c.want)
+		}
+	}
+}
