@@ -219,13 +219,7 @@ func TestLostSessionIsRebuiltFromThePath(t *testing.T) {
 
 func TestRedisDownGivesBusyThenRecovers(t *testing.T) {
 	r := testredis.New(t)
-	u, err := url.Parse(r.URL)
-	if err != nil {
-		t.Fatal(err)
-	}
-	proxy := testredis.NewProxy(t, u.Host)
-	cfg := testConfig(t, r, "../../flows", "../../locales")
-	cfg.RedisURL = "redis://" + proxy.Addr + u.Path
+	cfg, proxy := configBehindProxy(t, r)
 	e := startOn(t, r, cfg)
 	e.dial("before", demo.Spanish)
 

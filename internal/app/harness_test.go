@@ -187,3 +187,17 @@ func golden(t *testing.T, name, got string) {
 		t.Errorf("%s differs from what the service answers now; review with -update and git diff.\n--- want\n%s\n--- got\n%s", path, want, got)
 	}
 }
+
+// configBehindProxy is the shipped flows' test configuration with Redis
+// behind a proxy the test can stall or cut.
+func configBehindProxy(t *testing.T, r *testredis.Redis) (config.Config, *testredis.Proxy) {
+	t.Helper()
+	u, err := url.Parse(r.URL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	proxy := testredis.NewProxy(t, u.Host)
+	cfg := testConfig(t, r, "../../flows", "../../locales")
+	cfg.RedisURL = "redis://" + proxy.Addr + u.Path
+	return cfg, proxy
+}

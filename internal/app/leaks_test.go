@@ -20,13 +20,7 @@ import (
 // an import's report and Redis going away.
 func TestNoPhoneOrAddressLeaks(t *testing.T) {
 	r := testredis.New(t)
-	u, err := url.Parse(r.URL)
-	if err != nil {
-		t.Fatal(err)
-	}
-	proxy := testredis.NewProxy(t, u.Host)
-	cfg := testConfig(t, r, "../../flows", "../../locales")
-	cfg.RedisURL = "redis://" + proxy.Addr + u.Path
+	cfg, proxy := configBehindProxy(t, r)
 	e := startOn(t, r, cfg)
 	ctx := context.Background()
 	var public []string // bodies the public got

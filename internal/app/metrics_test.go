@@ -3,7 +3,6 @@ package app
 import (
 	"io"
 	"net/http"
-	"net/url"
 	"strings"
 	"testing"
 	"time"
@@ -16,13 +15,7 @@ import (
 // backlog could not be read.
 func TestMetricsWhileRedisFails(t *testing.T) {
 	r := testredis.New(t)
-	u, err := url.Parse(r.URL)
-	if err != nil {
-		t.Fatal(err)
-	}
-	proxy := testredis.NewProxy(t, u.Host)
-	cfg := testConfig(t, r, "../../flows", "../../locales")
-	cfg.RedisURL = "redis://" + proxy.Addr + u.Path
+	cfg, proxy := configBehindProxy(t, r)
 	e := startOn(t, r, cfg)
 	for _, c := range []struct {
 		name string

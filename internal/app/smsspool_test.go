@@ -4,7 +4,6 @@ import (
 	"context"
 	"log/slog"
 	"net/http"
-	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
@@ -19,13 +18,7 @@ import (
 func startSMSBehindProxy(t *testing.T) (*smsEnv, *testredis.Proxy) {
 	t.Helper()
 	r := testredis.New(t)
-	u, err := url.Parse(r.URL)
-	if err != nil {
-		t.Fatal(err)
-	}
-	proxy := testredis.NewProxy(t, u.Host)
-	cfg := testConfig(t, r, "../../flows", "../../locales")
-	cfg.RedisURL = "redis://" + proxy.Addr + u.Path
+	cfg, proxy := configBehindProxy(t, r)
 	return startSMSOn(t, r, cfg, 10), proxy
 }
 
