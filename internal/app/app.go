@@ -176,10 +176,7 @@ type messenger struct{ p *outbound.Pipeline }
 
 func (m messenger) Send(ctx context.Context, msg engine.Message) error {
 	_, err := m.p.Send(ctx, outbound.Request{ID: msg.ID, To: msg.To, Lang: msg.Lang, Text: msg.Text, Kind: msg.Kind, Exempt: msg.Exempt,
-		Quota: sms.Quota{PerDay: msg.PerDay, Day: msg.Day}})
-	if errors.Is(err, sms.ErrOverQuota) {
-		return engine.ErrOverQuota
-	}
+		Quota: msg.Quota})
 	return err
 }
 

@@ -13,6 +13,7 @@ import (
 	"github.com/willay-pe/willay/internal/broadcast"
 	"github.com/willay-pe/willay/internal/flow"
 	"github.com/willay-pe/willay/internal/program"
+	"github.com/willay-pe/willay/internal/sms"
 )
 
 // Action is Go code that a flow names. Staff move actions around in flows;
@@ -273,8 +274,8 @@ func smsSend(ctx context.Context, c *Call) (Result, error) {
 		return Result{}, err
 	}
 	err = c.SMS.Send(ctx, Message{ID: "ussd:" + c.Once, To: c.Person.Phone, Lang: c.Person.Lang, Text: text, Kind: "reply", Exempt: true,
-		PerDay: c.SMSPerDay, Day: c.Now.Format("20060102")})
-	if errors.Is(err, ErrOverQuota) {
+		Quota: sms.Quota{PerDay: c.SMSPerDay, Day: c.Now.Format("20060102")}})
+	if errors.Is(err, sms.ErrOverQuota) {
 		return Result{Outcome: "limit"}, nil
 	}
 	return Result{Outcome: "ok"}, err

@@ -6,10 +6,10 @@ package engine
 
 import (
 	"context"
-	"errors"
 	"time"
 
 	"github.com/willay-pe/willay/internal/program"
+	"github.com/willay-pe/willay/internal/sms"
 )
 
 // Hop is one request of a USSD gateway, whatever its wire format.
@@ -83,14 +83,10 @@ type Effects interface {
 type Message struct {
 	ID, To, Lang, Text, Kind string
 	Exempt                   bool // reaches people who opted out: replies to their own requests
-	// PerDay, when set, is how many such messages To may get on Day (the
-	// person's local YYYYMMDD); over it Send returns ErrOverQuota.
-	PerDay int
-	Day    string
+	// Quota, when set, limits such messages to To a day; over it Send
+	// returns sms.ErrOverQuota.
+	Quota sms.Quota
 }
-
-// ErrOverQuota is a message refused because the phone had its day's share.
-var ErrOverQuota = errors.New("the phone's daily SMS quota is used up")
 
 // Messenger queues SMS.
 type Messenger interface {
