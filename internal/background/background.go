@@ -21,11 +21,14 @@ type Loops struct {
 	panics *prometheus.CounterVec
 }
 
-// New registers willay_background_panics_total{loop} with reg.
+// New registers willay_background_panics_total{loop} with reg; with a nil
+// reg the panics are logged and counted, but not exported.
 func New(reg prometheus.Registerer, log *slog.Logger) *Loops {
 	l := &Loops{log: log, panics: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "willay_background_panics_total",
 		Help: "Panics recovered in a background loop's tick, by loop; the loop went on."}, []string{"loop"})}
-	reg.MustRegister(l.panics)
+	if reg != nil {
+		reg.MustRegister(l.panics)
+	}
 	return l
 }
 

@@ -3,12 +3,13 @@ package redisstore
 import (
 	"context"
 	"errors"
-	"fmt"
 	"log/slog"
 	"sync"
 	"time"
 
 	"github.com/redis/go-redis/v9"
+
+	"github.com/willay-pe/willay/internal/background"
 )
 
 // batcher sends the commands of concurrent hops together. Every hop that
@@ -45,16 +46,7 @@ const maxBatch = 128
 
 func newBatcher(rdb redis.UniversalClient, workers int, timeout time.Duration, guard func(string, func()) bool) *batcher {
 	if guard == nil {
-		guard = func(loop string, fn func()) (panicked bool) {
-			defer func() {
-				if p := recover(); p != nil {
-					panicked = true
-					slog.Error("background loop panicked; it goes on", "loop", loop, "panic", fmt.Sprintf("%T", p))
-				}
-			}()
-			fn()
-			return false
-		}
+		guard = background.New(nil, slog.Default()).Do
 	}
 	b := &batcher{rdb: rdb, reqs: make(chan *batchReq), quit: make(chan struct{}), timeout: timeout, guard: guard}
 	for range workers {

@@ -31,7 +31,7 @@ type Options struct {
 	// Guard runs each shared pipeline of hops, and reports a panic in it
 	// (after logging and counting it; see background.Loops.Do): the hops
 	// of that pipeline then fail, and the batcher goes on. nil recovers
-	// with a plain log line.
+	// and logs to slog.Default, exporting no metric.
 	Guard func(loop string, fn func()) (panicked bool)
 }
 
@@ -155,18 +155,6 @@ func (s *Store) shared(ctx context.Context, group, coach string) (map[string]str
 		s.coach.put(coach, c)
 	}
 	return g, c, nil
-}
-
-// pairs turns an HGETALL reply into a map.
-func pairs(v any) map[string]string {
-	list, _ := v.([]any)
-	m := make(map[string]string, len(list)/2)
-	for i := 0; i+1 < len(list); i += 2 {
-		k, _ := list[i].(string)
-		val, _ := list[i+1].(string)
-		m[k] = val
-	}
-	return m
 }
 
 func language(f map[string]string) string {
